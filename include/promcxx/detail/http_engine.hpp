@@ -236,6 +236,7 @@ private:
         }
         for (auto& c : connections_) c->fd.reset();
         connections_.clear();
+        listen_fd_.reset();  // refuse new connections from now on; port_ stays readable
     }
 
     // Per-connection failures (allocation, a throwing handler) close that connection only.

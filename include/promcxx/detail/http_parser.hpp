@@ -276,6 +276,12 @@ private:
     }
 
     http_parse_result finish(std::string_view in, std::size_t head_end, http_request& req) {
+        // Parse the request line again: the buffer may have moved since it was first
+        // checked, and every view must point into `in`.
+        req.clear();
+        auto line = in.substr(0, request_line_end_ - 1);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (const int status = http_parse_request_line(line, req); status != 0) return error(status);
         bool connection_close = false;
         bool has_content_length = false;
         bool has_transfer_encoding = false;
