@@ -17,13 +17,22 @@ namespace promcxx {
 
 enum class bound_error : std::uint8_t { none, syntax, not_finite, inexact };
 
+namespace detail {
+
+/// Finite test usable in constant expressions (std::isfinite is not constexpr in C++20).
+constexpr bool is_finite(double v) noexcept {
+  return v == v && v != std::numeric_limits<double>::infinity() && v != -std::numeric_limits<double>::infinity();
+}
+
+} // namespace detail
+
 /// One histogram bound as a template argument.
 struct bound {
   std::uint64_t bits = 0;
   bound_error error = bound_error::none;
 
   consteval bound(double value) noexcept : bits(std::bit_cast<std::uint64_t>(value)) {
-    if (!(value - value == 0.0)) error = bound_error::not_finite;  // inf - inf and nan - nan are NaN
+    if (!detail::is_finite(value)) error = bound_error::not_finite;
   }
   consteval bound(int value) noexcept : bits(std::bit_cast<std::uint64_t>(static_cast<double>(value))) {}
   consteval bound(long value) noexcept : bits(std::bit_cast<std::uint64_t>(static_cast<double>(value))) {}
@@ -98,7 +107,7 @@ struct bucket_layout_tag {};
 template <std::size_t N>
 constexpr bool all_finite(const std::array<double, N>& bounds) noexcept {
   for (const double b : bounds)
-    if (!(b - b == 0.0)) return false;
+    if (!is_finite(b)) return false;
   return true;
 }
 

@@ -37,8 +37,9 @@ class counter_handle {
 
   void inc() noexcept { detail::add_to_cell(cell_, 1.0); }
   /// Adds `amount`, which must be >= 0 and not NaN; otherwise PROMCXX_ASSERT
-  /// fires and, when it returns, the counter is left unchanged.
-  void inc(double amount) noexcept {
+  /// fires and, when it returns, the counter is left unchanged. (Not noexcept
+  /// so that a PROMCXX_ASSERT that throws can be used.)
+  void inc(double amount) {
     if (!(amount >= 0)) [[unlikely]] {
       PROMCXX_ASSERT(false, "counter increments must be non-negative and not NaN");
       return;
@@ -89,7 +90,7 @@ class histogram_handle {
 
   /// Records `v`. NaN breaks the contract (PROMCXX_ASSERT) and is otherwise ignored,
   /// since it would turn the sum into NaN forever.
-  void observe(double v) noexcept {
+  void observe(double v) {
     if (std::isnan(v)) [[unlikely]] {
       PROMCXX_ASSERT(false, "histogram observations must not be NaN");
       return;
@@ -289,7 +290,7 @@ class metric_base : public family_base {
   /// declaration order). Lock- and allocation-free once the series exists.
   template <class... Values>
     requires(std::is_convertible_v<const Values&, std::string_view> && ...)
-  [[nodiscard]] Handle labels(const Values&... values) noexcept {
+  [[nodiscard]] Handle labels(const Values&... values) {
     static_assert(sizeof...(Values) == label_count,
                   "promcxx: labels(...) takes exactly one value per declared label name");
     const std::array<std::string_view, label_count> v{std::string_view{values}...};
@@ -317,15 +318,14 @@ class metric_base : public family_base {
 
   void collect_into(collect_sink& sink) const final {
     sink.begin_trusted_family(Descriptor::name, Descriptor::help, Derived::type, Descriptor::unit_name,
-                              Derived::family_bounds(), {}, Descriptor::label_names);
-    auto& values = sink.out().values;
+                              Derived::family_bounds(), add_on_states(), Descriptor::label_names);
     if constexpr (label_count == 0) {
       sink.begin_trusted_series({}, created_);
-      Derived::emit(single_, values);
+      emit_series(single_, sink.out());
     } else {
       table_.for_each([&](const auto& slot) {
         sink.begin_trusted_series(slot.values, slot.created);
-        Derived::emit(slot.payload, values);
+        emit_series(slot.payload, sink.out());
       });
     }
   }
@@ -381,7 +381,18 @@ class metric_base : public family_base {
     return Descriptor::known_values(i);
   }
 
-  std::uint32_t find_or_create(std::span<const std::string_view, label_count> values) noexcept {
+  // Hooks for the add-on types: stateset.hpp supplies state names, exemplar.hpp
+  // appends exemplars after a series' values.
+  static constexpr std::span<const std::string_view> add_on_states() noexcept {
+    if constexpr (requires { Derived::family_states(); }) return Derived::family_states();
+    else return {};
+  }
+  static void emit_series(const Payload& p, snapshot& out) {
+    Derived::emit(p, out.values);
+    if constexpr (requires { Derived::emit_exemplars(p, out); }) Derived::emit_exemplars(p, out);
+  }
+
+  std::uint32_t find_or_create(std::span<const std::string_view, label_count> values) {
     return table_.find_or_create(values, [](Payload& p) { Derived::create(p); });
   }
 
@@ -417,7 +428,7 @@ class counter : public detail::metric_base<counter<Name, Help, Options...>,
   explicit counter(unregistered_t u) : base(u) {}
 
   void inc() noexcept { self().inc(); }
-  void inc(double amount) noexcept { self().inc(amount); }
+  void inc(double amount) { self().inc(amount); }
   [[nodiscard]] double value() const noexcept { return const_cast<counter*>(this)->self().value(); }
 
  private:
@@ -505,7 +516,7 @@ class histogram
   explicit histogram(registry& r) : base(r) {}
   explicit histogram(unregistered_t u) : base(u) {}
 
-  void observe(double v) noexcept { self().observe(v); }
+  void observe(double v) { self().observe(v); }
   [[nodiscard]] std::uint64_t count() const noexcept { return const_cast<histogram*>(this)->self().count(); }
   [[nodiscard]] double sum() const noexcept { return const_cast<histogram*>(this)->self().sum(); }
 

@@ -2,6 +2,7 @@
 #ifndef PROMCXX_OPENMETRICS_HPP
 #define PROMCXX_OPENMETRICS_HPP
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,19 @@ inline void append_openmetrics_float(std::string& out, double v) {
   out.append(buffer, format_openmetrics_float(buffer, v));
 }
 
+/// Exemplar timestamp as plain decimal seconds with milliseconds (`1700000000.250`):
+/// exponent forms such as Go's `1.7e+09` are valid OpenMetrics but misread by
+/// prometheus_client's parser, and Prometheus keeps exemplar times in ms anyway.
+inline void append_timestamp(std::string& out, double seconds) {
+  if (!(seconds >= 0 && seconds < 1e15)) return append_openmetrics_float(out, seconds);
+  const auto ms = static_cast<std::uint64_t>(seconds * 1000.0 + 0.5);
+  append_uint(out, ms / 1000);
+  const auto frac = static_cast<unsigned>(ms % 1000);
+  const char digits[4] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
+                          static_cast<char>('0' + frac % 10)};
+  out.append(digits, 4);
+}
+
 inline void append_exemplar(std::string& out, const snapshot& snap, const snapshot::series& s, std::uint32_t slot) {
   if (s.first_exemplar == snapshot::none) return;
   const auto ref = snap.exemplar_refs[s.first_exemplar + slot];
@@ -49,7 +63,7 @@ inline void append_exemplar(std::string& out, const snapshot& snap, const snapsh
   append_openmetrics_float(out, e.value);
   if (e.has_timestamp) {
     out.push_back(' ');
-    append_openmetrics_float(out, e.timestamp);
+    append_timestamp(out, e.timestamp);
   }
 }
 
@@ -89,6 +103,7 @@ inline void encode_openmetrics(const snapshot& snap, std::string& out) {
     out.push_back(' ');
     detail::append_escaped_value(out, snap.view(f.help));
     out.push_back('\n');
+    const bool negative_bounds = f.type == metric_type::histogram && f.bound_count > 0 && snap.bounds[f.first_bound] < 0;
     for (std::uint32_t k = 0; k < f.series_count; ++k) {
       const auto& s = snap.all_series[f.first_series + k];
       const double* v = snap.values.data() + s.first_value;
@@ -103,6 +118,9 @@ inline void encode_openmetrics(const snapshot& snap, std::string& out) {
           }
           break;
         case metric_type::histogram: {
+          // OpenMetrics: _count and _sum come together or not at all, and a sum
+          // that is negative or NaN (or any negative bucket) rules both out.
+          const bool with_sum = !negative_bounds && v[f.bound_count + 1] >= 0;
           char bound_text[40];
           for (std::uint32_t b = 0; b <= f.bound_count; ++b) {
             const std::string_view le =
@@ -115,10 +133,12 @@ inline void encode_openmetrics(const snapshot& snap, std::string& out) {
             detail::append_exemplar(out, snap, s, b);
             out.push_back('\n');
           }
-          detail::append_om_sample(out, family, "_count", snap, s, v[f.bound_count], true);
-          out.push_back('\n');
-          detail::append_om_sample(out, family, "_sum", snap, s, v[f.bound_count + 1], false);
-          out.push_back('\n');
+          if (with_sum) {
+            detail::append_om_sample(out, family, "_count", snap, s, v[f.bound_count], true);
+            out.push_back('\n');
+            detail::append_om_sample(out, family, "_sum", snap, s, v[f.bound_count + 1], false);
+            out.push_back('\n');
+          }
           if (s.created > 0) {
             detail::append_om_sample(out, family, "_created", snap, s, s.created, false);
             out.push_back('\n');
@@ -128,8 +148,10 @@ inline void encode_openmetrics(const snapshot& snap, std::string& out) {
         case metric_type::summary:
           detail::append_om_sample(out, family, "_count", snap, s, v[1], true);
           out.push_back('\n');
-          detail::append_om_sample(out, family, "_sum", snap, s, v[0], false);
-          out.push_back('\n');
+          if (v[0] >= 0) {  // OpenMetrics: the sum is a counter, never negative or NaN
+            detail::append_om_sample(out, family, "_sum", snap, s, v[0], false);
+            out.push_back('\n');
+          }
           if (s.created > 0) {
             detail::append_om_sample(out, family, "_created", snap, s, s.created, false);
             out.push_back('\n');

@@ -19,6 +19,7 @@ struct label_values_option {};
 struct max_series_option {};
 struct unit_option {};
 struct states_option {};
+struct exemplars_option {};  // promcxx::exemplars lives in exemplar.hpp with the types it changes
 } // namespace detail
 
 /// Label names of a metric: `promcxx::labels<"protocol", "result">`.

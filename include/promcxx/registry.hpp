@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "buckets.hpp"  // detail::is_finite
 #include "names.hpp"
 #include "snapshot.hpp"
 
@@ -218,7 +219,7 @@ class collect_sink {
                          !detail::has_reserved_suffix(name) && (unit.empty() || detail::has_suffix(name, unit));
     bool shape_ok = true;
     for (std::size_t i = 0; i < bounds.size(); ++i)
-      shape_ok = shape_ok && (bounds[i] - bounds[i] == 0.0) && (i == 0 || bounds[i - 1] < bounds[i]);
+      shape_ok = shape_ok && detail::is_finite(bounds[i]) && (i == 0 || bounds[i - 1] < bounds[i]);
     if (type == metric_type::histogram && bounds.empty()) shape_ok = false;
     for (const auto s : states) shape_ok = shape_ok && !s.empty() && detail::is_valid_utf8(s);
     if (!name_ok || !shape_ok) {

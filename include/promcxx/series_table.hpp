@@ -68,7 +68,7 @@ class series_table {
   /// Slot of the series with these label values, created on first use. Never
   /// fails: past the cap, or for invalid UTF-8, the overflow slot.
   template <class Init>
-  std::uint32_t find_or_create(std::span<const std::string_view, LabelCount> values, Init&& init) noexcept {
+  std::uint32_t find_or_create(std::span<const std::string_view, LabelCount> values, Init&& init) {
     const std::uint64_t hash = hash_label_values(values);
     if (const auto found = find(values, hash); found != not_found) return found;
     return create(values, hash, std::forward<Init>(init));
@@ -109,7 +109,7 @@ class series_table {
 
   template <class Init>
   PROMCXX_NOINLINE std::uint32_t create(std::span<const std::string_view, LabelCount> values, std::uint64_t hash,
-                                        Init&& init) noexcept {
+                                        Init&& init) {
     bool valid = true;
     bool all_overflow = LabelCount > 0;
     std::size_t bytes = 0;

@@ -1,0 +1,85 @@
+// Zero allocations on the hot path, proven with counting global operator new.
+#include "test_config.hpp"
+
+#include <promcxx/core.hpp>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <barrier>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+std::atomic<std::size_t> allocations{0};
+} // namespace
+
+void* operator new(std::size_t size) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc{};
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(size == 0 ? 1 : size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+TEST_CASE("allocation: millions of hot-path operations on concurrent threads allocate nothing") {
+  promcxx::registry reg;
+  promcxx::counter<"ops_total", "Ops."> ops{reg};
+  promcxx::gauge<"level", "Level."> level{reg};
+  promcxx::histogram<"latency_seconds", "Latency."> latency{reg};
+  promcxx::counter<"by_peer_total", "By peer.", promcxx::labels<"peer", "kind">> by_peer{reg};
+  promcxx::counter<"by_state_total", "By state.", promcxx::labels<"state">,
+                   promcxx::label_values<"state", "pending", "signed">>
+      by_state{reg};
+  const std::string peer = "node-3";  // runtime values, as a caller would have them
+  const std::string kind = "vote";
+  by_peer.labels(peer, kind).inc();  // the series exists before counting starts
+
+  constexpr int threads = 4;
+  constexpr int iterations = 300000;
+  std::barrier sync{threads + 1};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      ops.inc();  // first write adopts this thread's slab: once per thread, before counting
+      latency.observe(0.1);
+      sync.arrive_and_wait();  // counting starts
+      auto cached = by_peer.labels(peer, kind);
+      for (int i = 0; i < iterations; ++i) {
+        ops.inc();
+        ops.inc(2);
+        level.set(i);
+        level.inc();
+        latency.observe(i * 1e-5);
+        cached.inc();
+        by_peer.labels(peer, kind).inc();
+        by_state.with<"signed">().inc();
+        by_state.labels("pending").inc();
+      }
+      sync.arrive_and_wait();  // counting ends
+    });
+  }
+  sync.arrive_and_wait();
+  const auto before = allocations.load();
+  sync.arrive_and_wait();
+  const auto after = allocations.load();
+  for (auto& w : workers) w.join();
+  CHECK(after - before == 0);
+  CHECK(ops.value() == threads * (1 + 3.0 * iterations));
+  CHECK(by_peer.labels(peer, kind).value() == 1 + 2.0 * threads * iterations);
+  // The counting operator new is live: creating a new series does allocate.
+  const auto probe = allocations.load();
+  by_peer.labels("node-9", "vote").inc();
+  CHECK(allocations.load() > probe);
+}

@@ -1,0 +1,16 @@
+// Included first by every core test: contract violations throw, so tests can see them.
+#ifndef PROMCXX_TEST_CONFIG_HPP
+#define PROMCXX_TEST_CONFIG_HPP
+
+#include <stdexcept>
+
+namespace promcxx_test {
+struct contract_violation : std::logic_error {
+  using std::logic_error::logic_error;
+};
+} // namespace promcxx_test
+
+#define PROMCXX_ASSERT(condition, message) \
+  ((condition) ? static_cast<void>(0) : throw ::promcxx_test::contract_violation(message))
+
+#endif // PROMCXX_TEST_CONFIG_HPP
