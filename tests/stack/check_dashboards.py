@@ -1,0 +1,387 @@
+#!/usr/bin/python3
+"""Structural and metric-name checks for the Grafana dashboards and alerts.
+
+There is no Grafana here, so the dashboards are checked against the rules in
+CONVENTIONS.md / stack-facts.md: valid JSON model, unique panel ids and
+dashboard uids, gridPos inside 24 columns without overlaps, one `datasource`
+variable, panel datasource `${datasource}` (or the provisioned uid), targets
+and a unit on every panel, a title and description, at least the seed's
+panel counts, `rate/irate(...[$__rate_interval])`, `_total` only inside
+rate/irate/increase. Every PromQL expression is parsed by `promtool check
+rules` (as a recording rule with the Grafana variables substituted), and
+every metric name used by a dashboard or alert must exist in mpc_node's
+exposition or in the exporters' list (tests/stack/exporter-metrics.txt).
+
+usage: check_dashboards.py --stack DIR --exporter-metrics FILE
+                           (--exposition FILE | --mpc-node EXE)
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import yaml
+
+# Seed (SETUP_SUMMARY.md) minimum panel counts.
+SEED_PANELS = {
+    "mpc-cluster-overview.json": 10,
+    "byzantine-consensus.json": 11,
+    "signature-performance.json": 11,
+    "infrastructure.json": 16,
+    "network-monitoring.json": 11,
+}
+# Infrastructure: panels per row section, in order.
+SEED_ROWS = {"infrastructure.json": [("etcd", 6), ("postgresql", 6), ("container", 4)]}
+DATASOURCE_VAR = "${datasource}"
+KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or",
+            "unless", "bool", "offset", "inf", "nan"}
+COUNTER_FUNCS = {"rate", "irate", "increase"}
+IDENT = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+NUMBER = re.compile(r"(?<![\w:])(?:0x[0-9a-fA-F]+|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)")
+
+
+def strip_expr(expr):
+    """Removes strings, label selectors, ranges and label lists of clauses."""
+    e = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
+    e = re.sub(r"`[^`]*`", '""', e)
+    e = re.sub(r"\{[^}]*\}", "", e)
+    e = re.sub(r"\[[^\]]*\]", "", e)
+    # Clause and label list go entirely: `sum by (le) (x)` -> `sum (x)`.
+    e = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", e)
+    return NUMBER.sub(" 0 ", e)
+
+
+def metric_names(expr):
+    """Metric names in a PromQL expression, with the function enclosing each."""
+    e = strip_expr(expr)
+    out = []
+    stack = []  # innermost-last function names (None for plain parentheses)
+    i = 0
+    while i < len(e):
+        c = e[i]
+        if c == "(":
+            stack.append(None)
+            i += 1
+        elif c == ")":
+            if stack:
+                stack.pop()
+            i += 1
+        else:
+            m = IDENT.match(e, i)
+            if m and (i == 0 or not (e[i - 1].isalnum() or e[i - 1] in "_$")):
+                word = m.group(0)
+                j = m.end()
+                while j < len(e) and e[j] == " ":
+                    j += 1
+                if j < len(e) and e[j] == "(":
+                    stack.append(word.lower())
+                    i = j + 1
+                    continue
+                if word.lower() not in KEYWORDS:
+                    enclosing = next((f for f in reversed(stack) if f), None)
+                    out.append((word, enclosing))
+                i = m.end()
+            else:
+                i += 1
+    return out
+
+
+def grafana_to_promql(expr):
+    """Substitutes Grafana's variables so promtool can parse the expression."""
+    e = expr.replace("$__rate_interval", "1m").replace("$__range", "1h").replace("$__interval", "1m")
+    return re.sub(r"\$\{?(\w+)\}?", ".*", e)
+
+
+def exposition_names(text):
+    names = set()
+    for line in text.splitlines():
+        if line.startswith("# TYPE ") or line.startswith("# HELP "):
+            parts = line.split()
+            if len(parts) >= 3:
+                names.add(parts[2])
+        elif line and not line.startswith("#"):
+            m = IDENT.match(line)
+            if m:
+                names.add(m.group(0))
+    return names
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def scrape_mpc_node(exe, wanted):
+    """Starts mpc_node on 127.0.0.1 and scrapes it until the mpc_* names used
+    appear (labelled children exist only after their first event) or 10 s pass."""
+    port = free_port()
+    proc = subprocess.Popen([exe, "--listen", f"127.0.0.1:{port}", "--node-id", "node-1",
+                             "--threshold", "3", "--total-nodes", "5"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    names = set()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"mpc_node exited with {proc.returncode}: "
+                                   f"{proc.stderr.read().decode(errors='replace')[-1000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+                    names = exposition_names(r.read().decode())
+                if wanted <= names:
+                    break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            time.sleep(0.5)
+        if not names:
+            raise RuntimeError(f"mpc_node served no /metrics on 127.0.0.1:{port} within 10 s")
+        return names
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def load_list(path):
+    with open(path, encoding="utf-8") as f:
+        return {line.split("#", 1)[0].strip() for line in f} - {""}
+
+
+def walk_panels(panels):
+    for p in panels:
+        yield p
+        yield from walk_panels(p.get("panels", []))
+
+
+def overlaps(a, b):
+    return (a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"]
+            and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"])
+
+
+def check_dashboard(path, model, ds_uids, errors, exprs):
+    name = os.path.basename(path)
+    err = lambda msg: errors.append(f"{name}: {msg}")
+    uid = model.get("uid", "")
+    if not (isinstance(uid, str) and 8 <= len(uid) <= 40 and re.fullmatch(r"[A-Za-z0-9_-]+", uid)):
+        err(f"uid {uid!r} must be 8-40 characters of [A-Za-z0-9_-]")
+    if not model.get("title"):
+        err("missing title")
+    if not isinstance(model.get("schemaVersion"), int):
+        err("schemaVersion must be an integer")
+    if model.get("id") not in (None,):
+        err("dashboard `id` must be null/absent in provisioned JSON")
+
+    tvars = model.get("templating", {}).get("list", [])
+    ds_vars = [v for v in tvars if v.get("type") == "datasource"]
+    if len(ds_vars) != 1 or ds_vars[0].get("name") != "datasource" or ds_vars[0].get("query") != "prometheus":
+        err("needs exactly one template variable `datasource` of type datasource, query prometheus")
+    for v in tvars:
+        if v.get("type") == "query":
+            if v.get("refresh") != 2:
+                err(f"query variable {v.get('name')} must use refresh: 2 (on time range change)")
+            if (v.get("datasource") or {}).get("uid") != DATASOURCE_VAR:
+                err(f"query variable {v.get('name')} must use datasource ${{datasource}}")
+            q = v.get("query")
+            q = q.get("query", "") if isinstance(q, dict) else (q or "")
+            m = re.fullmatch(r"label_values\((.*),\s*\w+\)", q) or re.fullmatch(r"label_values\((\w+)\)", q)
+            if not m:
+                err(f"query variable {v.get('name')}: unsupported query {q!r}")
+            else:
+                exprs.append((f"{name} variable {v.get('name')}", m.group(1), False))
+
+    ids = set()
+    boxes = []
+    panels = list(walk_panels(model.get("panels", [])))
+    for p in panels:
+        pid = p.get("id")
+        title = p.get("title") or f"panel id {pid}"
+        perr = lambda msg, t=title: err(f"panel {t!r}: {msg}")
+        if not isinstance(pid, int):
+            perr("id must be an integer")
+        elif pid in ids:
+            perr(f"duplicate panel id {pid}")
+        ids.add(pid)
+        g = p.get("gridPos") or {}
+        if not all(isinstance(g.get(k), int) for k in "xywh"):
+            perr("gridPos needs integer x, y, w, h")
+            continue
+        if g["x"] < 0 or g["w"] < 1 or g["h"] < 1 or g["x"] + g["w"] > 24:
+            perr(f"gridPos {g} outside the 24-column grid")
+        for other_title, other in boxes:
+            if overlaps(g, other):
+                perr(f"gridPos overlaps panel {other_title!r}")
+        boxes.append((title, g))
+        if p.get("type") == "row":
+            continue
+        if not p.get("title"):
+            perr("missing title")
+        if not p.get("description"):
+            perr("missing description")
+        if (p.get("datasource") or {}).get("uid") not in ds_uids:
+            perr(f"datasource uid must be one of {sorted(ds_uids)}")
+        unit = ((p.get("fieldConfig") or {}).get("defaults") or {}).get("unit")
+        if not unit:
+            perr("fieldConfig.defaults.unit missing")
+        targets = p.get("targets") or []
+        if not targets:
+            perr("no targets")
+        refids = [t.get("refId") for t in targets]
+        if len(set(refids)) != len(refids) or None in refids:
+            perr("targets need unique refIds")
+        for t in targets:
+            expr = t.get("expr", "")
+            if not expr.strip():
+                perr(f"target {t.get('refId')} has no expr")
+                continue
+            if "datasource" in t and t["datasource"].get("uid") not in ds_uids:
+                perr(f"target {t.get('refId')} datasource must be ${{datasource}}")
+            exprs.append((f"{name} panel {title!r} {t.get('refId')}", expr, True))
+
+    non_rows = [p for p in panels if p.get("type") != "row"]
+    want = SEED_PANELS.get(name)
+    if want is None:
+        err("unexpected dashboard file (add it to SEED_PANELS)")
+    elif len(non_rows) < want:
+        err(f"{len(non_rows)} panels, the seed has {want}")
+    if name in SEED_ROWS:
+        top = sorted(model.get("panels", []), key=lambda p: (p["gridPos"]["y"], p["gridPos"]["x"]))
+        sections = []
+        for p in top:
+            if p.get("type") == "row":
+                sections.append([p.get("title", "").lower(), len(p.get("panels", []))])
+            elif sections:
+                sections[-1][1] += 1
+        expected = SEED_ROWS[name]
+        if len(sections) != len(expected):
+            err(f"{len(sections)} row sections, expected {len(expected)}")
+        for (title, count), (want_title, want_count) in zip(sections, expected):
+            if want_title not in title or count < want_count:
+                err(f"row {title!r} has {count} panels, expected a {want_title!r} row with {want_count}+")
+    return model.get("uid")
+
+
+def check_expr(where, expr, known, from_dashboard, errors, used):
+    for metric, enclosing in metric_names(expr):
+        used.add(metric)
+        if metric not in known:
+            errors.append(f"{where}: metric {metric} is exported by neither mpc_node nor "
+                          "the exporters list")
+        if from_dashboard and metric.endswith("_total") and enclosing not in COUNTER_FUNCS:
+            errors.append(f"{where}: {metric} used outside rate/irate/increase")
+    if from_dashboard:
+        for fn, rng in re.findall(r"\b(rate|irate)\s*\([^\[]*\[([^\]]*)\]", expr):
+            if rng != "$__rate_interval":
+                errors.append(f"{where}: {fn}() must use [$__rate_interval], not [{rng}]")
+
+
+def promtool_parse(exprs, errors):
+    """Lets the real PromQL parser judge every expression."""
+    rules = [{"record": f"check:expr_{i}", "expr": grafana_to_promql(e)} for i, (_, e, _) in enumerate(exprs)]
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
+        yaml.safe_dump({"groups": [{"name": "dashboard-exprs", "rules": rules}]}, f)
+        path = f.name
+    try:
+        res = subprocess.run(["promtool", "check", "rules", path], capture_output=True, text=True, timeout=60)
+        if res.returncode != 0:
+            out = res.stdout + res.stderr
+            for i, (where, _, _) in enumerate(exprs):
+                out = out.replace(f"check:expr_{i}\"", f"{where}\"")
+            errors.append("promtool cannot parse some expressions:\n" + out)
+    finally:
+        os.unlink(path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--stack", required=True, help="the stack/ directory")
+    ap.add_argument("--exporter-metrics", required=True)
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--exposition", help="a text exposition of mpc_node")
+    src.add_argument("--mpc-node", help="the mpc_node executable to start and scrape")
+    args = ap.parse_args()
+
+    errors = []
+    ds_file = os.path.join(args.stack, "grafana/provisioning/datasources/prometheus.yml")
+    with open(ds_file, encoding="utf-8") as f:
+        ds = yaml.safe_load(f)
+    default = [d for d in ds.get("datasources", []) if d.get("isDefault")]
+    if len(default) != 1 or default[0].get("uid") != "prometheus" or default[0].get("type") != "prometheus":
+        errors.append(f"{ds_file}: the default datasource must be type prometheus with uid `prometheus`")
+    ds_uids = {DATASOURCE_VAR} | {d.get("uid") for d in default}
+
+    prov_file = os.path.join(args.stack, "grafana/provisioning/dashboards/dashboard.yml")
+    with open(prov_file, encoding="utf-8") as f:
+        prov = yaml.safe_load(f)
+    for p in prov.get("providers", []):
+        opts = p.get("options", {})
+        if opts.get("foldersFromFilesStructure") and (p.get("folder") or p.get("folderUid")):
+            errors.append(f"{prov_file}: folder must be empty with foldersFromFilesStructure")
+        if opts.get("path") != "/etc/grafana/provisioning/dashboards/dashboards":
+            errors.append(f"{prov_file}: path must be where compose mounts the dashboards")
+
+    exprs = []
+    uids = {}
+    files = sorted(glob.glob(os.path.join(args.stack, "grafana/provisioning/dashboards/dashboards/*.json")))
+    for name in SEED_PANELS:
+        if not any(os.path.basename(f) == name for f in files):
+            errors.append(f"missing dashboard {name}")
+    for path in files:
+        try:
+            with open(path, encoding="utf-8") as f:
+                model = json.load(f)
+        except (OSError, json.JSONDecodeError) as e:
+            errors.append(f"{path}: invalid JSON: {e}")
+            continue
+        uid = check_dashboard(path, model, ds_uids, errors, exprs)
+        if uid in uids:
+            errors.append(f"{path}: uid {uid} also used by {uids[uid]}")
+        uids[uid] = path
+
+    with open(os.path.join(args.stack, "prometheus/alerts.yml"), encoding="utf-8") as f:
+        alerts = yaml.safe_load(f)
+    for g in alerts["groups"]:
+        for r in g["rules"]:
+            exprs.append((f"alerts.yml {r.get('alert') or r.get('record')}", r["expr"], False))
+
+    exporters = load_list(args.exporter_metrics)
+    used_mpc = {m for _, e, _ in exprs for m, _ in metric_names(e) if m not in exporters}
+    if args.exposition:
+        with open(args.exposition, encoding="utf-8") as f:
+            node_names = exposition_names(f.read())
+        source = args.exposition
+    else:
+        try:
+            node_names = scrape_mpc_node(args.mpc_node, used_mpc)
+        except RuntimeError as e:
+            print(f"check_dashboards: {e}", file=sys.stderr)
+            return 1
+        source = args.mpc_node
+    known = exporters | node_names
+    used = set()
+    for where, expr, from_dashboard in exprs:
+        check_expr(where, expr, known, from_dashboard, errors, used)
+    promtool_parse(exprs, errors)
+
+    if errors:
+        print("\n".join(errors), file=sys.stderr)
+        print(f"check_dashboards: {len(errors)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"check_dashboards: {len(files)} dashboards, {len(exprs)} expressions, {len(used)} metric "
+          f"names, all known (mpc_node names from {source})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

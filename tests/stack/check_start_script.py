@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Behaviour of stack/start-monitoring.sh against a fake `docker` CLI.
+
+There is no Docker engine here, so a fake `docker` on PATH records every call
+and answers like the real one; `docker compose ... config -q` is passed on to
+the real docker-compose 1.29, so the compose file is validated for real. The
+stack is copied to a temporary directory so no .env is written into the repo.
+
+usage: check_start_script.py STACK_DIR
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+FAKE_DOCKER = r"""#!/bin/bash
+# Fake docker CLI: logs calls, answers from files in $FAKE_STATE.
+echo "docker $*" >> "$FAKE_STATE/calls"
+case "$1" in
+  info) exit 0 ;;
+  network)
+    case "$2" in
+      inspect) [[ -f "$FAKE_STATE/network" ]] ;;
+      create) touch "$FAKE_STATE/network" ;;
+    esac ;;
+  compose)
+    shift
+    [[ "$1" == version ]] && exit 0
+    for a in "$@"; do
+      if [[ "$a" == config ]]; then exec docker-compose "$@"; fi
+    done
+    exit 0 ;;
+  inspect)
+    name=${*: -1}
+    if [[ -f "$FAKE_STATE/unhealthy-$name" ]]; then echo starting; else echo healthy; fi ;;
+  *) echo "fake docker: unexpected $*" >&2; exit 2 ;;
+esac
+"""
+
+
+class Case:
+    def __init__(self, stack):
+        self.tmp = tempfile.mkdtemp(prefix="start-monitoring-")
+        self.dir = os.path.join(self.tmp, "stack")
+        shutil.copytree(stack, self.dir, ignore=shutil.ignore_patterns("local", ".env"))
+        self.state = os.path.join(self.tmp, "state")
+        os.mkdir(self.state)
+        bindir = os.path.join(self.tmp, "bin")
+        os.mkdir(bindir)
+        with open(os.path.join(bindir, "docker"), "w") as f:
+            f.write(FAKE_DOCKER)
+        os.chmod(os.path.join(bindir, "docker"), 0o755)
+        self.env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"],
+                        FAKE_STATE=self.state, HEALTH_TIMEOUT="20")
+
+    def write_env(self, extra=""):
+        with open(os.path.join(self.dir, ".env.example")) as f:
+            text = f.read()
+        with open(os.path.join(self.dir, ".env"), "w") as f:
+            f.write(text + extra)
+
+    def run(self, *args, **env):
+        res = subprocess.run([os.path.join(self.dir, "start-monitoring.sh"), *args],
+                             capture_output=True, text=True, timeout=120, env=dict(self.env, **env))
+        calls = ""
+        if os.path.exists(os.path.join(self.state, "calls")):
+            with open(os.path.join(self.state, "calls")) as f:
+                calls = f.read()
+        return res.returncode, res.stdout + res.stderr, calls
+
+    def close(self):
+        shutil.rmtree(self.tmp)
+
+
+SECRETS = "GRAFANA_ADMIN_PASSWORD=s3cret-test\nPOSTGRES_PASSWORD='pg test'\n"
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    stack = os.path.abspath(argv[1])
+    failures = []
+
+    def expect(name, cond, detail):
+        if not cond:
+            failures.append(f"{name}: {detail}")
+
+    c = Case(stack)
+    try:
+        rc, out, calls = c.run()
+        expect("no .env", rc == 1 and ".env not found" in out, f"rc={rc} out={out!r}")
+        expect("no .env", "compose" not in calls.replace("compose version", ""),
+               "must not start anything without .env")
+
+        c.write_env()
+        rc, out, calls = c.run()
+        expect("empty passwords", rc == 1 and "GRAFANA_ADMIN_PASSWORD POSTGRES_PASSWORD" in out,
+               f"rc={rc} out={out!r}")
+
+        c.write_env(SECRETS)
+        rc, out, _ = c.run("--bogus")
+        expect("unknown option", rc == 1 and "unknown option" in out, f"rc={rc} out={out!r}")
+
+        rc, out, calls = c.run()
+        expect("first start", rc == 0, f"rc={rc} out={out!r}")
+        expect("first start", "docker network create mpc-internal" in calls,
+               "must create the missing mpc-internal network")
+        expect("first start", "compose -f docker-compose.monitoring.yml up -d" in calls,
+               f"must run compose up -d, calls:\n{calls}")
+        expect("first start", "config -q" in calls, "must validate the compose file first")
+        expect("first start", "inspect --format {{.State.Health.Status}} mpc-grafana" in calls,
+               "must wait for Grafana's health check")
+        expect("first start", "scale-out" not in calls, "VictoriaMetrics only with --scale-out")
+
+        os.remove(os.path.join(c.state, "calls"))
+        rc, out, calls = c.run("--scale-out")
+        expect("scale-out", rc == 0, f"rc={rc} out={out!r}")
+        expect("scale-out", "network create" not in calls, "network exists now: must not recreate it")
+        expect("scale-out", "--profile scale-out up -d" in calls, f"calls:\n{calls}")
+        expect("scale-out", "mpc-victoriametrics" in calls, "must wait for VictoriaMetrics too")
+
+        open(os.path.join(c.state, "unhealthy-mpc-cadvisor"), "w").close()
+        rc, out, _ = c.run(HEALTH_TIMEOUT="0")
+        expect("unhealthy", rc == 1 and "mpc-cadvisor:starting" in out, f"rc={rc} out={out!r}")
+        rc, out, _ = c.run("--no-wait")
+        expect("no-wait", rc == 0, f"rc={rc} out={out!r}")
+    finally:
+        c.close()
+
+    if failures:
+        print("\n".join(failures), file=sys.stderr)
+        return 1
+    print("check_start_script: 8 scenarios behave as documented")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
