@@ -1,0 +1,1 @@
+// Compile-time baseline: a translation unit with nothing in it.

@@ -1,0 +1,2 @@
+// Compile-time reference: the cost of including {fmt}, a library users already accept.
+#include <fmt/format.h>

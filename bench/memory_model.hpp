@@ -1,0 +1,82 @@
+// Memory per series, computed from the real layout rather than estimated:
+// - in-metric bytes: sizeof the metric (series slots, lookup index, mutex, all
+//   inline) divided by its series capacity;
+// - label storage: heap bytes (malloc chunks included) that creating the
+//   series took, measured with mallinfo2;
+// - cells: how many 8-byte cells the cell allocator handed to one series; each
+//   writer thread's slab holds its own copy of those cells.
+#ifndef PROMCXX_BENCH_MEMORY_MODEL_HPP
+#define PROMCXX_BENCH_MEMORY_MODEL_HPP
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+
+#include <malloc.h>  // mallinfo2: heap bytes in use
+
+#include <promcxx/core.hpp>
+
+namespace bench {
+
+inline constexpr std::size_t memory_series_cap = 1024;  // the default max_series
+inline constexpr std::array<std::size_t, 4> memory_thread_counts{1, 2, 16, 64};
+
+struct series_memory {
+  double in_metric_bytes = 0;  // slot + index entries + share of the metric's fixed part
+  double label_bytes = 0;      // heap holding the label values of a runtime-created series
+  std::size_t cells = 0;       // 8-byte cells per writer thread
+
+  [[nodiscard]] double bytes(std::size_t writer_threads) const noexcept {
+    return in_metric_bytes + label_bytes +
+           static_cast<double>(cells * sizeof(promcxx::detail::cell) * writer_threads);
+  }
+};
+
+/// Label values of the reference series: two labels, 13 bytes together
+/// ("node-00123", "200"), a typical size for ids and status codes.
+inline void reference_values(std::size_t i, char (&first)[16], char (&second)[8]) {
+  std::snprintf(first, sizeof first, "node-%05zu", i);
+  std::snprintf(second, sizeof second, "%03zu", 200 + i % 300);
+}
+
+/// Measured once per metric type. The metric stays alive for the whole
+/// program: destroying it would free its cells, and a later measurement that
+/// reused them would see no growth of the cell space.
+template <class Metric>
+const series_memory& measure_series_memory() {
+  static const series_memory measured = [] {
+    series_memory m;
+    static const auto metric = std::make_unique<Metric>(promcxx::unregistered);
+    m.in_metric_bytes = static_cast<double>(sizeof(Metric)) / static_cast<double>(memory_series_cap);
+
+    const auto cells_before = promcxx::detail::global_cells.high_water();
+    const auto heap_before = ::mallinfo2().uordblks;
+    char first[16];
+    char second[8];
+    for (std::size_t i = 0; i < memory_series_cap; ++i) {
+      reference_values(i, first, second);
+      static_cast<void>(metric->labels(first, second));
+    }
+    const auto heap_after = ::mallinfo2().uordblks;
+    const auto cells_after = promcxx::detail::global_cells.high_water();
+    m.label_bytes = static_cast<double>(heap_after - heap_before) / static_cast<double>(memory_series_cap);
+    m.cells = (cells_after - cells_before) / memory_series_cap;
+    return m;
+  }();
+  return measured;
+}
+
+using memory_counter = promcxx::counter<"memory_counter_total", "Reference counter.", promcxx::labels<"node", "code">,
+                                        promcxx::max_series<memory_series_cap>>;
+using memory_histogram = promcxx::histogram<"memory_histogram_seconds", "Reference histogram, default bounds.",
+                                            promcxx::labels<"node", "code">, promcxx::max_series<memory_series_cap>>;
+
+/// Targets from the benchmark issue: bytes per counter series.
+inline constexpr double counter_target_1_thread = 128;
+inline constexpr double counter_target_64_threads = 1024;
+
+} // namespace bench
+
+#endif // PROMCXX_BENCH_MEMORY_MODEL_HPP

@@ -1,0 +1,60 @@
+// Layout check, not a timing: the memory per series that bench/ reports is
+// computed from the real layout, and meets the targets of the benchmark issue.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <barrier>
+#include <thread>
+
+#include "memory_model.hpp"
+
+namespace {
+
+using table = promcxx::detail::series_table<promcxx::detail::cell_payload, 2, bench::memory_series_cap>;
+
+} // namespace
+
+TEST_CASE("memory: a counter series takes one cell and a default histogram series 13 (11 bounds, +Inf, sum)") {
+  CHECK(bench::measure_series_memory<bench::memory_counter>().cells == 1);
+  CHECK(bench::measure_series_memory<bench::memory_histogram>().cells == 13);
+  CHECK(sizeof(promcxx::detail::cell) == 8);
+}
+
+TEST_CASE("memory: the in-metric share covers a series slot and its index entries") {
+  const auto m = bench::measure_series_memory<bench::memory_counter>();
+  // Each series has a slot plus at least one 4-byte index entry (the index is
+  // at least twice the capacity, to keep probe sequences short).
+  CHECK(m.in_metric_bytes >= static_cast<double>(sizeof(table::slot) + 2 * sizeof(std::uint32_t)));
+  CHECK(sizeof(bench::memory_counter) >= sizeof(table));
+  // Runtime-created series copy their label values to the heap once: one small chunk.
+  CHECK(m.label_bytes >= 13);
+  CHECK(m.label_bytes <= 64);
+}
+
+TEST_CASE("memory: every writer thread writes its own slab") {
+  bench::memory_counter c{promcxx::unregistered};
+  auto handle = c.labels("node-1", "200");
+  std::barrier both_wrote{2};
+  const auto writer = [&] {
+    handle.inc();
+    both_wrote.arrive_and_wait();
+    // Both threads are alive and have written, so each holds a slab of its own.
+    CHECK(promcxx::detail::global_slabs.slab_count() >= 2);
+    both_wrote.arrive_and_wait();
+  };
+  std::thread a{writer};
+  std::thread b{writer};
+  a.join();
+  b.join();
+  CHECK(handle.value() == 2.0);
+}
+
+TEST_CASE("memory: counter series meet the targets (128 bytes with 1 writer thread, 1 KiB with 64)") {
+  const auto counter = bench::measure_series_memory<bench::memory_counter>();
+  const auto histogram = bench::measure_series_memory<bench::memory_histogram>();
+  for (const auto threads : bench::memory_thread_counts)
+    MESSAGE(threads << " writer threads: counter " << counter.bytes(threads) << " B, histogram "
+                    << histogram.bytes(threads) << " B per series");
+  CHECK(counter.bytes(1) <= bench::counter_target_1_thread);
+  CHECK(counter.bytes(64) <= bench::counter_target_64_threads);
+}

@@ -1,0 +1,327 @@
+#!/usr/bin/python3
+"""Turns one bench/run into the report: ratio table with targets, JSON, a
+Markdown page and a gnuplot chart.
+
+    bench/report.py --dir RAW_DIR --out-prefix bench/results/latest [--smoke]
+
+RAW_DIR holds micro.json (Google Benchmark), memory.json, compile.json,
+http.json and machine.json as bench/run writes them. Every ratio compares
+medians measured in the same run, CPU time per operation per thread.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+
+def load(path, default=None):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return default
+
+
+def medians(micro):
+    """{(case/impl, threads): entry} from the median aggregates (or single runs in smoke mode)."""
+    out = {}
+    have_aggregates = any(b.get("run_type") == "aggregate" for b in micro["benchmarks"])
+    for b in micro["benchmarks"]:
+        if have_aggregates and b.get("aggregate_name") != "median":
+            continue
+        if not have_aggregates and b.get("run_type") != "iteration":
+            continue
+        name = b["run_name"].rsplit("/threads:", 1)[0]
+        scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}[b["time_unit"]]
+        entry = dict(b)
+        entry["cpu_ns"] = b["cpu_time"] * scale
+        entry["real_ns"] = b["real_time"] * scale
+        out[(name, b["threads"])] = entry
+    return out
+
+
+def fmt_ns(ns):
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.1f} µs"
+    return f"{ns:.2f} ns"
+
+
+class Report:
+    def __init__(self, raw, smoke):
+        self.smoke = smoke
+        self.micro = load(os.path.join(raw, "micro.json"))
+        if self.micro is None:
+            sys.exit("report.py: no micro.json in " + raw)
+        self.m = medians(self.micro)
+        self.memory = load(os.path.join(raw, "memory.json"), {})
+        self.compile = load(os.path.join(raw, "compile.json"), {})
+        self.http = load(os.path.join(raw, "http.json"), {})
+        self.machine = load(os.path.join(raw, "machine.json"), {})
+        self.targets = []
+
+    def ns(self, name, threads):
+        e = self.m.get((name, threads))
+        return e["cpu_ns"] if e else None
+
+    def target(self, what, value, op, limit, unit="x", note=""):
+        if value is None:
+            self.targets.append({"target": what, "measured": None, "limit": f"{op} {limit}{unit}", "met": None,
+                                 "note": "not measured"})
+            return
+        met = value <= limit if op == "<=" else value >= limit
+        self.targets.append({"target": what, "measured": round(value, 2), "unit": unit,
+                             "limit": f"{op} {limit}{unit}", "met": met, "note": note})
+
+    def ratio(self, a, ta, b, tb):
+        x, y = self.ns(a, ta), self.ns(b, tb)
+        return x / y if x and y else None
+
+    def build_targets(self):
+        floor, ours, handle = "counter_inc/floor_thread_local", "counter_inc/promcxx", "counter_inc/promcxx_labelled_handle"
+        cas = "counter_inc/cas_atomic_double"
+        self.target("counter inc (unlabelled) / floor, 1 thread", self.ratio(ours, 1, floor, 1), "<=", 3)
+        self.target("counter inc (cached labelled handle) / floor, 1 thread", self.ratio(handle, 1, floor, 1), "<=", 3)
+        self.target("counter inc per-thread cost, 2 threads / 1 thread", self.ratio(ours, 2, ours, 1), "<=", 1.5)
+        self.target("counter inc (handle) per-thread cost, 2 threads / 1 thread", self.ratio(handle, 2, handle, 1), "<=", 1.5)
+        self.target("CAS atomic<double> / counter inc, 1 thread (speed-up)", self.ratio(cas, 1, ours, 1), ">=", 5)
+        self.target("CAS atomic<double> / counter inc, 2 threads (speed-up)", self.ratio(cas, 2, ours, 2), ">=", 10)
+        hist, mutex = "histogram_observe/promcxx", "histogram_observe/mutex_lower_bound"
+        self.target("mutex histogram / histogram observe, 1 thread (speed-up)", self.ratio(mutex, 1, hist, 1), ">=", 8)
+        self.target("histogram observe per-thread cost, 2 threads / 1 thread", self.ratio(hist, 2, hist, 1), "<=", 1.5)
+        self.target("gauge set / floor, 1 thread", self.ratio("gauge_set/promcxx", 1, floor, 1), "<=", 2)
+        lookup = "label_lookup/promcxx"
+        self.target("map family lookup (prebuilt key) / label lookup, 1 thread (speed-up)",
+                    self.ratio("label_lookup/map_prebuilt_key", 1, lookup, 1), ">=", 5)
+        allocs = max((self.m[(lookup, t)].get("allocs_per_op", 0) for t in (1, 2) if (lookup, t) in self.m), default=None)
+        self.target("allocations per label lookup (1 and 2 threads)", allocs, "<=", 0, unit="")
+        for kind, limit1, limit64 in (("counter", 128, 1024),):
+            per = self.memory.get(kind, {}).get("bytes_per_series", {})
+            self.target(f"memory per {kind} series, 1 writer thread", per.get("1"), "<=", limit1, unit=" B")
+            self.target(f"memory per {kind} series, 64 writer threads", per.get("64"), "<=", limit64, unit=" B")
+        series = self.ns("render_counters_10k/text_0_0_4", 1)
+        self.target("render 10k counter series, text 0.0.4, ns per series (aim)",
+                    series / 1e4 if series else None, "<=", 150, unit=" ns")
+        series = self.ns("render_counters_10k/openmetrics_1_0_0", 1)
+        self.target("render 10k counter series, OpenMetrics, ns per series (aim)",
+                    series / 1e4 if series else None, "<=", 150, unit=" ns")
+
+    def hot_rows(self):
+        rows = []
+        seen = []
+        for (name, _threads) in self.m:
+            if name not in seen and not name.startswith(("render_", "encode_only_")):
+                seen.append(name)
+        for name in seen:
+            case, impl = name.split("/", 1)
+            t1, t2 = self.ns(name, 1), self.ns(name, 2)
+            allocs = self.m.get((name, 1), {}).get("allocs_per_op")
+            rows.append({"case": case, "implementation": impl, "ours": impl.startswith("promcxx"),
+                         "cpu_ns_1_thread": t1, "cpu_ns_2_threads": t2,
+                         "two_over_one": t2 / t1 if t1 and t2 else None, "allocs_per_op": allocs})
+        return rows
+
+    def encode_rows(self):
+        rows = []
+        for (name, threads), e in self.m.items():
+            if not name.startswith(("render_", "encode_only_")):
+                continue
+            series = e.get("series", 0)
+            rows.append({"case": name, "threads": threads, "cpu_ns_per_scrape": e["cpu_ns"],
+                         "ns_per_series": e["cpu_ns"] / series if series else None,
+                         "bytes": e.get("bytes_per_op"),
+                         "mb_per_cpu_second": e.get("bytes_per_op", 0) / e["cpu_ns"] * 1e3 if e["cpu_ns"] else None})
+        return rows
+
+    def to_json(self):
+        return {"smoke": self.smoke, "machine": self.machine, "targets": self.targets,
+                "hot_path": self.hot_rows(), "encoding": self.encode_rows(), "memory": self.memory,
+                "compile_time": self.compile, "http": self.http,
+                "benchmark_context": self.micro.get("context", {})}
+
+    def markdown(self):
+        md = []
+        mc = self.machine
+        md.append("# promcxx benchmark results\n")
+        if self.smoke:
+            md.append("**Smoke run: minimal times, one repetition; the numbers are not meaningful.**\n")
+        md.append(f"- Date: {mc.get('date', '?')}")
+        md.append(f"- Machine: {mc.get('nproc', '?')} CPUs (`nproc`), {mc.get('cpu_model', '?')}, "
+                  f"kernel {mc.get('kernel', '?')}; load average at start {mc.get('load_start', '?')}, "
+                  f"at end {mc.get('load_end', '?')}")
+        md.append(f"- Compiler: {mc.get('compiler', '?')}; build: meson `-Dbuildtype=release -Db_ndebug=if-release`")
+        md.append(f"- Command: `bench/run`; Google Benchmark {mc.get('benchmark_version', '?')}, "
+                  f"{mc.get('repetitions', '?')} repetitions, random interleaving, medians; CPU time per "
+                  "operation per thread; in 2-thread cases both threads update the same metric, each pinned "
+                  "to its own CPU.")
+        md.append("- The machine is shared: compare ratios within this run, not absolute times across runs.\n")
+
+        md.append("## Targets\n")
+        md.append("| Target | Measured | Limit | Met |")
+        md.append("|---|---|---|---|")
+        for t in self.targets:
+            measured = "n/a" if t["measured"] is None else f"{t['measured']}{t.get('unit', '')}"
+            met = "n/a" if t["met"] is None else ("yes" if t["met"] else "**no**")
+            md.append(f"| {t['target']} | {measured} | {t['limit']} | {met} |")
+        md.append("")
+
+        md.append("## Hot path (median CPU time per operation per thread)\n")
+        md.append("| Case | Implementation | 1 thread | 2 threads | 2T / 1T | allocs/op |")
+        md.append("|---|---|---|---|---|---|")
+        for r in self.hot_rows():
+            impl = f"**{r['implementation']}**" if r["ours"] else r["implementation"]
+            t1 = fmt_ns(r["cpu_ns_1_thread"]) if r["cpu_ns_1_thread"] else "n/a"
+            t2 = fmt_ns(r["cpu_ns_2_threads"]) if r["cpu_ns_2_threads"] else "n/a"
+            ratio = f"{r['two_over_one']:.2f}" if r["two_over_one"] else "n/a"
+            allocs = "" if r["allocs_per_op"] is None else f"{r['allocs_per_op']:.2f}"
+            md.append(f"| {r['case']} | {impl} | {t1} | {t2} | {ratio} | {allocs} |")
+        md.append("\nBaselines (bench/baselines.hpp): `floor_thread_local` is a plain `thread_local uint64_t` "
+                  "increment; `go_atomic_fetch_add` one shared `std::atomic<uint64_t>` with relaxed `fetch_add` "
+                  "(the Go client's counter); `cas_atomic_double` a `std::atomic<double>` CAS loop "
+                  "(prometheus-cpp's counter and gauge); `mutex_lower_bound` a mutex, `std::lower_bound`, double "
+                  "bucket counters and a CAS sum (prometheus-cpp's histogram); `map_*` an `unordered_map` keyed by "
+                  "`std::map<std::string, std::string>` under a mutex (prometheus-cpp's `Family::Add`), with the "
+                  "key built beforehand or per call.\n")
+
+        md.append("## Exposition (render = collect + encode; median CPU time, 1 and 2 threads rendering)\n")
+        md.append("| Case | Threads | Per scrape | ns per series | Bytes | MB per CPU second |")
+        md.append("|---|---|---|---|---|---|")
+        for r in self.encode_rows():
+            md.append(f"| {r['case']} | {r['threads']} | {fmt_ns(r['cpu_ns_per_scrape'])} | "
+                      f"{r['ns_per_series']:.0f} | {int(r['bytes'] or 0):,} | {r['mb_per_cpu_second']:.0f} |")
+        md.append("")
+
+        md.append("## Memory per series (bench/memory_model.hpp, checked by the `bench` test suite)\n")
+        md.append("Series slot, index entries and the metric's fixed part (sizeof the metric / 1024 series), "
+                  "heap for two label values of 13 bytes, and 8 bytes per cell per writer thread (one slab per "
+                  "thread).\n")
+        md.append("| Metric | In metric | Label heap | Cells | 1 thread | 2 threads | 16 threads | 64 threads |")
+        md.append("|---|---|---|---|---|---|---|---|")
+        for kind in ("counter", "histogram"):
+            m = self.memory.get(kind)
+            if not m:
+                continue
+            b = m["bytes_per_series"]
+            md.append(f"| {kind} | {m['in_metric_bytes']:.0f} B | {m['label_bytes']:.0f} B | {m['cells']} | "
+                      f"{b['1']:.0f} B | {b['2']:.0f} B | {b['16']:.0f} B | {b['64']:.0f} B |")
+        md.append("")
+
+        if self.compile.get("cases"):
+            md.append(f"## Compile time ({self.compile.get('compiler')}, `{self.compile.get('flags')}`, "
+                      f"median of {self.compile.get('repetitions')})\n")
+            md.append("| Translation unit | CPU seconds | Wall seconds | CPU vs `<fmt/format.h>` |")
+            md.append("|---|---|---|---|")
+            fmt_cpu = self.compile["cases"].get("fmt_format_h", {}).get("cpu_seconds")
+            labels = {"empty": "empty", "fmt_format_h": "`#include <fmt/format.h>`",
+                      "promcxx_core_15_metrics": "`<promcxx/core.hpp>` + 15 metrics",
+                      "promcxx_hpp_15_metrics": "`<promcxx.hpp>` + 15 metrics"}
+            for name, c in self.compile["cases"].items():
+                rel = f"{c['cpu_seconds'] / fmt_cpu:.1f}x" if fmt_cpu else "n/a"
+                md.append(f"| {labels.get(name, name)} | {c['cpu_seconds']:.2f} | {c['wall_seconds']:.2f} | {rel} |")
+            md.append("")
+
+        if self.http.get("pages"):
+            md.append(f"## HTTP (wrk `{self.http.get('wrk')}`, 127.0.0.1, server and wrk share the machine)\n")
+            md.append("| Page | Encoding | Sample lines | Body bytes | Requests/s | p99 |")
+            md.append("|---|---|---|---|---|---|")
+            for p in self.http["pages"]:
+                if "skipped" in p:
+                    md.append(f"| {p['page']} | skipped: {p['skipped']} | | | | |")
+                else:
+                    md.append(f"| {p['page']} | {p['encoding']} | {p['sample_lines']} | {p['body_bytes']:,} | "
+                              f"{p['requests_per_second']:.0f} | {p['p99']} |")
+            md.append("\nBench-server pages carry the server's own metrics too (about 18 sample lines).\n")
+        return "\n".join(md) + "\n"
+
+    def chart(self, png):
+        """Grouped bars: ns/op per case, 1 and 2 threads, ours next to the baselines."""
+        rows = self.hot_rows()
+        data_path = png[:-4] + ".dat"
+        x, ticks, lines = 0, [], []
+        previous_case = None
+        for r in rows:
+            if previous_case is not None and r["case"] != previous_case:
+                x += 1  # gap between cases
+            previous_case = r["case"]
+            for threads, key in ((1, "cpu_ns_1_thread"), (2, "cpu_ns_2_threads")):
+                value = r[key]
+                color = (0 if r["ours"] else 2) + (threads - 1)
+                if value:
+                    lines.append(f"{x} {value:.4f} {color}")
+                x += 1
+            ticks.append((x - 1.5, f"{r['case']}: {r['implementation']}"))
+            x += 0.5
+        with open(data_path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        enc = [r for r in self.encode_rows() if r["ns_per_series"]]
+        enc_path = png[:-4] + "-encoding.dat"
+        with open(enc_path, "w") as f:
+            for i, r in enumerate(enc):
+                f.write(f"{i} {r['ns_per_series']:.2f} {r['threads'] - 1} \"{r['case']} ({r['threads']}T)\"\n")
+        tics = ", ".join(f"\"{label}\" {pos}" for pos, label in ticks)
+        title = "promcxx vs baselines, median CPU ns per op per thread (dark: 1 thread, light: 2 threads)"
+        if self.smoke:
+            title += " [SMOKE RUN: not meaningful]"
+        script = f"""
+set terminal pngcairo size 1800,1300 font ",10" noenhanced
+set output "{png}"
+set multiplot layout 2,1 margins 0.09, 0.98, 0.12, 0.95 spacing 0, 0.16
+set title "{title}"
+set style fill solid 0.9 border -1
+set boxwidth 0.9
+set logscale y
+set ylabel "ns per operation (log)"
+set grid ytics
+set xtics rotate by 40 right ({tics}) font ",9"
+set palette defined (0 "#1f4e9c", 1 "#7fa7e0", 2 "#c05a00", 3 "#f2b27a")
+set cbrange [0:3]
+unset colorbox
+set key off
+set label 1 "blue: promcxx   orange: baselines" at graph 0.01, graph 0.95
+plot "{data_path}" using 1:2:3 with boxes lc palette
+unset label 1
+unset logscale y
+set title "Exposition: CPU ns per series (render = collect + encode)"
+set ylabel "ns per series"
+unset xtics
+set xtics rotate by 25 right font ",9"
+set yrange [0:*]
+set palette defined (0 "#1f4e9c", 1 "#7fa7e0")
+set cbrange [0:1]
+plot "{enc_path}" using 1:2:3:xtic(4) with boxes lc palette
+unset multiplot
+"""
+        try:
+            subprocess.run(["gnuplot"], input=script, text=True, check=True)
+        except (OSError, subprocess.CalledProcessError) as e:
+            print(f"report.py: chart not written ({e})", file=sys.stderr)
+        finally:
+            for p in (data_path, enc_path):
+                os.remove(p)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dir", required=True)
+    parser.add_argument("--out-prefix", required=True)
+    parser.add_argument("--smoke", action="store_true")
+    args = parser.parse_args()
+    r = Report(args.dir, args.smoke)
+    r.build_targets()
+    with open(args.out_prefix + ".json", "w") as f:
+        json.dump(r.to_json(), f, indent=1)
+        f.write("\n")
+    md = r.markdown()
+    with open(args.out_prefix + ".md", "w") as f:
+        f.write(md)
+    r.chart(args.out_prefix + ".png")
+    print(md)
+    missed = [t["target"] for t in r.targets if t["met"] is False]
+    if missed and not args.smoke:
+        print(f"{len(missed)} target(s) missed: " + "; ".join(missed))
+
+
+if __name__ == "__main__":
+    main()
