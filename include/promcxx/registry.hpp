@@ -216,7 +216,7 @@ class collect_sink {
     end_family();
     const bool name_ok = detail::is_metric_name(name) && !help.empty() && detail::is_valid_utf8(help) &&
                          (type == metric_type::counter) == detail::has_suffix(name, "_total") &&
-                         !detail::has_reserved_suffix(name) && (unit.empty() || detail::has_suffix(name, unit));
+                         !detail::has_reserved_suffix(name) && unit_fits(name, type, unit);
     bool shape_ok = true;
     for (std::size_t i = 0; i < bounds.size(); ++i)
       shape_ok = shape_ok && detail::is_finite(bounds[i]) && (i == 0 || bounds[i - 1] < bounds[i]);
@@ -228,6 +228,15 @@ class collect_sink {
     }
     begin_trusted_family(name, help, type, unit, bounds, states);
     return true;
+  }
+
+  /// OpenMetrics: the unit ends the family name after a '_' (counters: before
+  /// _total), and info and stateset take none.
+  static bool unit_fits(std::string_view name, metric_type type, std::string_view unit) noexcept {
+    if (unit.empty()) return true;
+    if (type == metric_type::info || type == metric_type::stateset) return false;
+    if (type == metric_type::counter && name.ends_with("_total")) name.remove_suffix(6);
+    return name.size() > unit.size() + 1 && name.ends_with(unit) && name[name.size() - unit.size() - 1] == '_';
   }
 
   bool add_series(std::span<const label_pair> labels, double created) {
