@@ -25,7 +25,7 @@ import urllib.request
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-STACK = os.path.join(REPO, "stack")
+STACK = os.environ.get("STACK_SOURCE") or os.path.join(REPO, "stack")
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROM = os.environ["STACK_PROMETHEUS_URL"]
 AM = os.environ["STACK_ALERTMANAGER_URL"]
