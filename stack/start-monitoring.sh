@@ -9,7 +9,9 @@
 # Environment: HEALTH_TIMEOUT (seconds to wait for health, default 180).
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")"
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+self="$here/$(basename "${BASH_SOURCE[0]}")"
+cd "$here"
 
 readonly compose_file=docker-compose.monitoring.yml
 readonly network=mpc-internal
@@ -24,7 +26,7 @@ die() {
 }
 
 usage() {
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,9p' "$self" | sed 's/^# \{0,1\}//'
 }
 
 for arg in "$@"; do

@@ -99,6 +99,9 @@ def main(argv):
         expect("empty passwords", rc == 1 and "GRAFANA_ADMIN_PASSWORD POSTGRES_PASSWORD" in out,
                f"rc={rc} out={out!r}")
 
+        rc, out, _ = c.run("--help")
+        expect("help", rc == 0 and "--scale-out" in out and "HEALTH_TIMEOUT" in out, f"rc={rc} out={out!r}")
+
         c.write_env(SECRETS)
         rc, out, _ = c.run("--bogus")
         expect("unknown option", rc == 1 and "unknown option" in out, f"rc={rc} out={out!r}")
@@ -132,7 +135,7 @@ def main(argv):
     if failures:
         print("\n".join(failures), file=sys.stderr)
         return 1
-    print("check_start_script: 8 scenarios behave as documented")
+    print("check_start_script: 9 scenarios behave as documented")
     return 0
 
 
