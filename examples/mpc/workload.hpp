@@ -55,7 +55,7 @@ inline constexpr double background_network_error_rate = 0.015;
 inline constexpr double background_tls_failure_rate = 0.004;
 inline constexpr double peer_mean_uptime = 900;      // healthy connection lifetime before a reset
 inline constexpr double dropped_peer_mean_uptime = 8;
-inline constexpr double dropped_retry_mean = 1.2;    // reconnect attempt interval under --drop-peers
+inline constexpr double dropped_retry_mean = 0.6;    // reconnect attempt interval under --drop-peers
 } // namespace tuning
 
 class workload {
@@ -70,7 +70,7 @@ class workload {
     set_active_nodes(1);
     set_queue_size(0);
 
-    for (std::size_t i = 0; i < peers_.size(); ++i) at(uniform(0.2, 2.0), [this, i] { connect_attempt(i); });
+    for (std::size_t i = 0; i < peers_.size(); ++i) at(uniform(0.05, 0.5), [this, i] { connect_attempt(i); });
     schedule_arrival();
     every(tuning::presign_rate, [this] { presign_tick(); });
     every(tuning::background_byzantine_rate, [this] { background_violation(); });
