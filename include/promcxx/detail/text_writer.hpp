@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include <fmt/format.h>  // fmt::format_int: the fastest integer spelling we have
+
 namespace promcxx::detail {
 
 /// Writes `v` as Go's strconv.FormatFloat(v, 'g', -1, 64) does (the reference
@@ -21,7 +23,8 @@ inline char* format_go_float(char* out, double v) noexcept {
   // Integers below 1e6 print as themselves in Go's shortest %g: the common counter case.
   if (v == std::trunc(v) && std::fabs(v) < 1e6) {
     if (v == 0 && std::signbit(v)) return static_cast<char*>(std::memcpy(out, "-0", 2)) + 2;
-    return std::to_chars(out, out + 32, static_cast<std::int64_t>(v)).ptr;
+    const fmt::format_int digits{static_cast<long long>(v)};
+    return static_cast<char*>(std::memcpy(out, digits.data(), digits.size())) + digits.size();
   }
   char sci[32];
   const auto end = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific).ptr;
@@ -76,8 +79,8 @@ inline void append_go_float(std::string& out, double v) {
 }
 
 inline void append_uint(std::string& out, std::uint64_t v) {
-  char buffer[24];
-  out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, v).ptr);
+  const fmt::format_int digits{static_cast<unsigned long long>(v)};
+  out.append(digits.data(), digits.size());
 }
 
 /// HELP text in format 0.0.4: backslash and newline only.
