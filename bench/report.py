@@ -71,6 +71,10 @@ class Report:
             self.targets.append({"target": what, "measured": None, "limit": f"{op} {limit}{unit}", "met": None,
                                  "note": "not measured"})
             return
+        if op is None:  # reported for context, no target
+            self.targets.append({"target": what, "measured": round(value, 2), "unit": unit, "limit": "report",
+                                 "met": None, "note": note})
+            return
         met = value <= limit if op == "<=" else value >= limit
         self.targets.append({"target": what, "measured": round(value, 2), "unit": unit,
                              "limit": f"{op} {limit}{unit}", "met": met, "note": note})
@@ -88,13 +92,23 @@ class Report:
         self.target("counter inc (handle) per-thread cost, 2 threads / 1 thread", self.ratio(handle, 2, handle, 1), "<=", 1.5)
         self.target("CAS atomic<double> / counter inc, 1 thread (speed-up)", self.ratio(cas, 1, ours, 1), ">=", 5)
         self.target("CAS atomic<double> / counter inc, 2 threads (speed-up)", self.ratio(cas, 2, ours, 2), ">=", 10)
+        go = "counter_inc/go_atomic_fetch_add"
+        self.target("atomic fetch_add (Go design) / counter inc, 1 thread", self.ratio(go, 1, ours, 1), None, 0)
+        self.target("atomic fetch_add (Go design) / counter inc, 2 threads", self.ratio(go, 2, ours, 2), None, 0)
         hist, mutex = "histogram_observe/promcxx", "histogram_observe/mutex_lower_bound"
         self.target("mutex histogram / histogram observe, 1 thread (speed-up)", self.ratio(mutex, 1, hist, 1), ">=", 8)
         self.target("histogram observe per-thread cost, 2 threads / 1 thread", self.ratio(hist, 2, hist, 1), "<=", 1.5)
+        self.target("mutex histogram / histogram observe, 2 threads", self.ratio(mutex, 2, hist, 2), None, 0)
         self.target("gauge set / floor, 1 thread", self.ratio("gauge_set/promcxx", 1, floor, 1), "<=", 2)
+        self.target("gauge inc / CAS atomic<double> (same design), 1 thread",
+                    self.ratio("gauge_inc/promcxx", 1, "gauge_inc/cas_atomic_double", 1), None, 0)
         lookup = "label_lookup/promcxx"
         self.target("map family lookup (prebuilt key) / label lookup, 1 thread (speed-up)",
                     self.ratio("label_lookup/map_prebuilt_key", 1, lookup, 1), ">=", 5)
+        self.target("map family lookup (key built per call) / label lookup, 1 thread (speed-up)",
+                    self.ratio("label_lookup/map_key_per_call", 1, lookup, 1), ">=", 5)
+        self.target("with<...>() + inc / floor, 1 thread", self.ratio("label_lookup_inc/promcxx_with", 1, floor, 1),
+                    None, 0)
         allocs = max((self.m[(lookup, t)].get("allocs_per_op", 0) for t in (1, 2) if (lookup, t) in self.m), default=None)
         self.target("allocations per label lookup (1 and 2 threads)", allocs, "<=", 0, unit="")
         for kind, limit1, limit64 in (("counter", 128, 1024),):
@@ -111,7 +125,7 @@ class Report:
     def hot_rows(self):
         rows = []
         seen = []
-        for (name, _threads) in self.m:
+        for (name, _threads) in self.ordered_keys():
             if name not in seen and not name.startswith(("render_", "encode_only_")):
                 seen.append(name)
         for name in seen:
@@ -120,12 +134,24 @@ class Report:
             allocs = self.m.get((name, 1), {}).get("allocs_per_op")
             rows.append({"case": case, "implementation": impl, "ours": impl.startswith("promcxx"),
                          "cpu_ns_1_thread": t1, "cpu_ns_2_threads": t2,
-                         "two_over_one": t2 / t1 if t1 and t2 else None, "allocs_per_op": allocs})
+                         "two_over_one": t2 / t1 if t1 and t2 else None, "allocs_per_op": allocs,
+                         "cpu_share_1_thread": self.cpu_share(name, 1), "cpu_share_2_threads": self.cpu_share(name, 2)})
         return rows
+
+    def ordered_keys(self):
+        """Keys in registration order (random interleaving shuffles the JSON)."""
+        return sorted(self.m, key=lambda k: (self.m[k].get("family_index", 0),
+                                             self.m[k].get("per_family_instance_index", 0)))
+
+    def cpu_share(self, name, threads):
+        """CPU time / wall time of each thread: below 1 when the shared machine took the CPU away."""
+        e = self.m.get((name, threads))
+        return e["cpu_ns"] / e["real_ns"] if e and e["real_ns"] else None
 
     def encode_rows(self):
         rows = []
-        for (name, threads), e in self.m.items():
+        for (name, threads) in self.ordered_keys():
+            e = self.m[(name, threads)]
             if not name.startswith(("render_", "encode_only_")):
                 continue
             series = e.get("series", 0)
@@ -168,15 +194,16 @@ class Report:
         md.append("")
 
         md.append("## Hot path (median CPU time per operation per thread)\n")
-        md.append("| Case | Implementation | 1 thread | 2 threads | 2T / 1T | allocs/op |")
-        md.append("|---|---|---|---|---|---|")
+        md.append("| Case | Implementation | 1 thread | 2 threads | 2T / 1T | allocs/op | CPU share 1T / 2T |")
+        md.append("|---|---|---|---|---|---|---|")
         for r in self.hot_rows():
             impl = f"**{r['implementation']}**" if r["ours"] else r["implementation"]
             t1 = fmt_ns(r["cpu_ns_1_thread"]) if r["cpu_ns_1_thread"] else "n/a"
             t2 = fmt_ns(r["cpu_ns_2_threads"]) if r["cpu_ns_2_threads"] else "n/a"
             ratio = f"{r['two_over_one']:.2f}" if r["two_over_one"] else "n/a"
             allocs = "" if r["allocs_per_op"] is None else f"{r['allocs_per_op']:.2f}"
-            md.append(f"| {r['case']} | {impl} | {t1} | {t2} | {ratio} | {allocs} |")
+            share = "/".join(f"{x:.0%}" if x else "n/a" for x in (r["cpu_share_1_thread"], r["cpu_share_2_threads"]))
+            md.append(f"| {r['case']} | {impl} | {t1} | {t2} | {ratio} | {allocs} | {share} |")
         md.append("\nBaselines (bench/baselines.hpp): `floor_thread_local` is a plain `thread_local uint64_t` "
                   "increment; `go_atomic_fetch_add` one shared `std::atomic<uint64_t>` with relaxed `fetch_add` "
                   "(the Go client's counter); `cas_atomic_double` a `std::atomic<double>` CAS loop "
@@ -184,6 +211,9 @@ class Report:
                   "bucket counters and a CAS sum (prometheus-cpp's histogram); `map_*` an `unordered_map` keyed by "
                   "`std::map<std::string, std::string>` under a mutex (prometheus-cpp's `Family::Add`), with the "
                   "key built beforehand or per call.\n")
+        md.append("CPU share is CPU time over wall time per thread: well below 100% means other processes on this "
+                  "shared machine held the CPUs, and in 2-thread cases that the two threads often did not run at "
+                  "the same time, which hides contention in the shared-memory baselines.\n")
 
         md.append("## Exposition (render = collect + encode; median CPU time, 1 and 2 threads rendering)\n")
         md.append("| Case | Threads | Per scrape | ns per series | Bytes | MB per CPU second |")
