@@ -44,7 +44,7 @@ def main():
                     + (": waiting for " + ", ".join(
                         f"{t['labels'].get('job')}/{t['labels'].get('instance')}" for t in down)
                        if down else ""))
-        if note != last_note:
+        if note != last_note and not note.startswith("0/0"):  # 0/0: not discovered yet
             print(note, flush=True)
             last_note = note
         time.sleep(1)

@@ -298,6 +298,10 @@ def check_rules():
     check(len(stack_rules) >= 40, "stack has 40+ alert rules", f"only {len(stack_rules)}")
     check(len(rules) == len(stack_rules), "every stack alert rule is loaded",
           f"Prometheus has {len(rules)}, stack/prometheus/alerts.yml has {len(stack_rules)}")
+    for a, sev, _, why in EXPECTED_ALERTS:
+        check(any(r["alert"] == a and r.get("labels", {}).get("severity") == sev for r in stack_rules),
+              f"fault-phase alert {a} ({sev}) exists in the stack's rules ({why})",
+              "renamed or removed in stack/prometheus/alerts.yml? update EXPECTED_ALERTS in tests/e2e/check.py")
     loaded = {r["name"] for r in rules}
     check(loaded == names, "loaded alert names match the stack",
           f"missing {sorted(names - loaded)} extra {sorted(loaded - names)}")
