@@ -12,7 +12,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <memory>
 
 #include <malloc.h>  // mallinfo2: heap bytes in use
 
@@ -48,7 +47,7 @@ template <class Metric>
 const series_memory& measure_series_memory() {
   static const series_memory measured = [] {
     series_memory m;
-    static const auto metric = std::make_unique<Metric>(promcxx::unregistered);
+    static Metric metric{promcxx::unregistered};
     m.in_metric_bytes = static_cast<double>(sizeof(Metric)) / static_cast<double>(memory_series_cap);
 
     const auto cells_before = promcxx::detail::global_cells.high_water();
@@ -57,7 +56,7 @@ const series_memory& measure_series_memory() {
     char second[8];
     for (std::size_t i = 0; i < memory_series_cap; ++i) {
       reference_values(i, first, second);
-      static_cast<void>(metric->labels(first, second));
+      static_cast<void>(metric.labels(first, second));
     }
     const auto heap_after = ::mallinfo2().uordblks;
     const auto cells_after = promcxx::detail::global_cells.high_water();
