@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <chrono>
+#include <csignal>  // std::signal
 #include <cstdio>
 #include <exception>
 #include <optional>
@@ -66,6 +67,8 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A launcher that stops reading our stdout must not kill us with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
 
   mpc::initialize_metrics(options.node_id, options.workload.threshold, options.workload.total_nodes);
   for (std::size_t i = 0; i < options.series; ++i) synthetic_series(i).inc(static_cast<double>(i % 1000));

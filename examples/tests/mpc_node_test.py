@@ -159,7 +159,13 @@ def test_exposition(exe, promtool):
 
 def test_sigint(exe):
     node = Node(exe)
+    with urllib.request.urlopen(f"http://127.0.0.1:{node.port}/healthz", timeout=10) as r:
+        check(r.status == 200 and r.read().strip() == b"ok", "/healthz answers ok")
     check(node.stop(signal.SIGINT) == 0, "SIGINT stops mpc_node with exit code 0")
+    # Its launcher went away: the goodbye line hits a closed pipe, still exit 0.
+    node = Node(exe)
+    node.proc.stdout.close()
+    check(node.stop(signal.SIGTERM) == 0, "SIGTERM with stdout closed: exit code 0")
 
 
 def test_faults(exe):
