@@ -27,33 +27,33 @@ constexpr std::string_view prometheus_accept =
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::cerr << "usage: " << argv[0] << " PORT_FILE\n";
-        return 2;
-    }
-    // Block the stop signals before the server thread starts so only sigtimedwait sees them.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  if (argc != 2) {
+    std::cerr << "usage: " << argv[0] << " PORT_FILE\n";
+    return 2;
+  }
+  // Block the stop signals before the server thread starts so only sigtimedwait sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-    jobs.labels("a").inc(7);
-    jobs.labels("b").inc(2);
-    temperature.set(42.5);
-    for (const double v : {0.25, 0.75, 3.0}) duration.observe(v);
+  jobs.labels("a").inc(7);
+  jobs.labels("b").inc(2);
+  temperature.set(42.5);
+  for (const double v : {0.25, 0.75, 3.0}) duration.observe(v);
 
-    promcxx::http_server server{{.listen = "127.0.0.1:0", .registry = &reg}};
-    const bool om = promcxx::negotiate(prometheus_accept) == promcxx::exposition_format::openmetrics_1_0_0;
-    {
-        const std::string tmp = std::string(argv[1]) + ".tmp";
-        std::ofstream out{tmp};
-        out << server.port() << ' ' << (om ? "openmetrics" : "text") << '\n';
-        out.close();
-        std::rename(tmp.c_str(), argv[1]);  // the reader never sees a half-written file
-    }
-    const timespec limit{120, 0};
-    sigtimedwait(&stop_signals, nullptr, &limit);
-    server.stop();
-    return 0;
+  promcxx::http_server server{{.listen = "127.0.0.1:0", .registry = &reg}};
+  const bool om = promcxx::negotiate(prometheus_accept) == promcxx::exposition_format::openmetrics_1_0_0;
+  {
+    const std::string tmp = std::string(argv[1]) + ".tmp";
+    std::ofstream out{tmp};
+    out << server.port() << ' ' << (om ? "openmetrics" : "text") << '\n';
+    out.close();
+    std::rename(tmp.c_str(), argv[1]);  // the reader never sees a half-written file
+  }
+  const timespec limit{120, 0};
+  sigtimedwait(&stop_signals, nullptr, &limit);
+  server.stop();
+  return 0;
 }

@@ -34,33 +34,33 @@
 namespace promcxx::detail {
 
 struct http_engine_config {
-    std::string path = "/metrics";
-    std::string health_path = "/healthz";       // empty: no health endpoint
-    std::size_t max_connections = 128;
-    std::chrono::milliseconds read_timeout{10'000};
-    std::chrono::milliseconds idle_timeout{120'000};
-    std::string basic_auth;                      // "user:password"; empty: no authentication
+  std::string path = "/metrics";
+  std::string health_path = "/healthz";  // empty: no health endpoint
+  std::size_t max_connections = 128;
+  std::chrono::milliseconds read_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{120'000};
+  std::string basic_auth;  // "user:password"; empty: no authentication
 };
 
 /// What the responder serves. Called only from the responder's thread.
 class http_handler {
-public:
-    http_handler() = default;
-    http_handler(const http_handler&) = delete;
-    http_handler& operator=(const http_handler&) = delete;
-    virtual ~http_handler() = default;
+ public:
+  http_handler() = default;
+  http_handler(const http_handler&) = delete;
+  http_handler& operator=(const http_handler&) = delete;
+  virtual ~http_handler() = default;
 
-    /// Renders the metrics body for an Accept header value ("" when absent)
-    /// into `body` and returns its content type (must outlive the call).
-    virtual std::string_view render(std::string_view accept, std::string& body) = 0;
-    /// Called once per response sent, with its status code.
-    virtual void on_response(int /*status*/) noexcept {}
-    /// Called after each metrics response is prepared, with the render + encode time.
-    virtual void on_scrape(double /*seconds*/) noexcept {}
+  /// Renders the metrics body for an Accept header value ("" when absent)
+  /// into `body` and returns its content type (must outlive the call).
+  virtual std::string_view render(std::string_view accept, std::string& body) = 0;
+  /// Called once per response sent, with its status code.
+  virtual void on_response(int /*status*/) noexcept {}
+  /// Called after each metrics response is prepared, with the render + encode time.
+  virtual void on_scrape(double /*seconds*/) noexcept {}
 };
 
 inline constexpr std::string_view http_reason(int status) noexcept {
-    switch (status) {
+  switch (status) {
     case 200: return "OK";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
@@ -75,44 +75,43 @@ inline constexpr std::string_view http_reason(int status) noexcept {
     case 503: return "Service Unavailable";
     case 505: return "HTTP Version Not Supported";
     default: return "Unknown";
-    }
+  }
 }
 
 inline void http_append_number(std::string& out, std::size_t value) {
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-    out.append(digits, static_cast<std::size_t>(end - digits));
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, static_cast<std::size_t>(end - digits));
 }
 
 /// Appends a status line and headers up to and including the empty line.
 /// `extra` holds complete header lines ("Name: value\r\n").
-inline void http_append_head(std::string& out, int status, std::string_view content_type,
-                             std::size_t content_length, std::string_view extra, bool close) {
-    out.append("HTTP/1.1 ");
-    http_append_number(out, static_cast<std::size_t>(status));
-    out.push_back(' ');
-    out.append(http_reason(status));
-    out.append("\r\nContent-Type: ");
-    out.append(content_type);
-    out.append("\r\nContent-Length: ");
-    http_append_number(out, content_length);
-    out.append("\r\n");
-    out.append(extra);
-    if (close) out.append("Connection: close\r\n");
-    out.append("\r\n");
+inline void http_append_head(std::string& out, int status, std::string_view content_type, std::size_t content_length,
+                             std::string_view extra, bool close) {
+  out.append("HTTP/1.1 ");
+  http_append_number(out, static_cast<std::size_t>(status));
+  out.push_back(' ');
+  out.append(http_reason(status));
+  out.append("\r\nContent-Type: ");
+  out.append(content_type);
+  out.append("\r\nContent-Length: ");
+  http_append_number(out, content_length);
+  out.append("\r\n");
+  out.append(extra);
+  if (close) out.append("Connection: close\r\n");
+  out.append("\r\n");
 }
 
 inline constexpr std::string_view http_plain_text = "text/plain; charset=utf-8";
 
 /// A short text response ("Not Found\n"); the body is omitted for HEAD.
-inline void http_append_simple(std::string& out, int status, std::string_view extra, bool close,
-                               bool head) {
-    const auto reason = http_reason(status);
-    http_append_head(out, status, http_plain_text, reason.size() + 1, extra, close);
-    if (!head) {
-        out.append(reason);
-        out.push_back('\n');
-    }
+inline void http_append_simple(std::string& out, int status, std::string_view extra, bool close, bool head) {
+  const auto reason = http_reason(status);
+  http_append_head(out, status, http_plain_text, reason.size() + 1, extra, close);
+  if (!head) {
+    out.append(reason);
+    out.push_back('\n');
+  }
 }
 
 using http_clock = std::chrono::steady_clock;
@@ -120,437 +119,435 @@ using http_clock = std::chrono::steady_clock;
 enum class http_phase : std::uint8_t { none, idle, reading, writing, lingering };
 
 struct http_connection {
-    unique_fd fd;
-    std::string in;              // bytes received and not yet consumed
-    std::string out;             // response bytes not yet sent start at out_pos
-    std::size_t out_pos = 0;
-    std::size_t body_to_skip = 0;  // request body bytes still to discard
-    http_request_parser parser;
-    http_request request;
-    http_phase phase = http_phase::none;
-    http_clock::time_point phase_start{};
-    http_clock::time_point deadline{};
-    std::uint32_t events = 0;    // current epoll interest
-    bool served = false;         // answered a request: the idle timeout applies from now on
-    bool close_after_write = false;
-    bool lingering = false;      // write side shut down; discarding input until EOF
-    bool peer_eof = false;
-    bool rejected = false;       // over the connection limit: every request gets 503
-    bool dead = false;
+  unique_fd fd;
+  std::string in;   // bytes received and not yet consumed
+  std::string out;  // response bytes not yet sent start at out_pos
+  std::size_t out_pos = 0;
+  std::size_t body_to_skip = 0;  // request body bytes still to discard
+  http_request_parser parser;
+  http_request request;
+  http_phase phase = http_phase::none;
+  http_clock::time_point phase_start{};
+  http_clock::time_point deadline{};
+  std::uint32_t events = 0;  // current epoll interest
+  bool served = false;       // answered a request: the idle timeout applies from now on
+  bool close_after_write = false;
+  bool lingering = false;  // write side shut down; discarding input until EOF
+  bool peer_eof = false;
+  bool rejected = false;  // over the connection limit: every request gets 503
+  bool dead = false;
 
-    [[nodiscard]] bool output_pending() const noexcept { return out_pos < out.size(); }
+  [[nodiscard]] bool output_pending() const noexcept { return out_pos < out.size(); }
 };
 
 class http_engine {
-public:
-    /// Binds `listen` ("host:port"), then serves on a background thread until stop().
-    http_engine(std::string_view listen, http_engine_config config, http_handler& handler)
-        : config_(std::move(config)), handler_(handler) {
-        validate_config();
-        const auto address = parse_listen_address(listen);
-        listen_fd_ = listen_on(address, listen, SOMAXCONN);
-        port_ = local_port(listen_fd_.get());
-        epoll_ = unique_fd{::epoll_create1(EPOLL_CLOEXEC)};
-        if (!epoll_) throw_socket_error(errno, "epoll_create1 failed for", listen);
-        wake_ = unique_fd{::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
-        if (!wake_) throw_socket_error(errno, "eventfd failed for", listen);
-        if (!watch(wake_.get(), EPOLLIN, &wake_tag_) || !watch(listen_fd_.get(), EPOLLIN, &listen_tag_))
-            throw_socket_error(errno, "epoll_ctl failed for", listen);
-        scratch_.resize(16 * 1024);
-        thread_ = std::thread([this] { run(); });
+ public:
+  /// Binds `listen` ("host:port"), then serves on a background thread until stop().
+  http_engine(std::string_view listen, http_engine_config config, http_handler& handler)
+      : config_(std::move(config)), handler_(handler) {
+    validate_config();
+    const auto address = parse_listen_address(listen);
+    listen_fd_ = listen_on(address, listen, SOMAXCONN);
+    port_ = local_port(listen_fd_.get());
+    epoll_ = unique_fd{::epoll_create1(EPOLL_CLOEXEC)};
+    if (!epoll_) throw_socket_error(errno, "epoll_create1 failed for", listen);
+    wake_ = unique_fd{::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
+    if (!wake_) throw_socket_error(errno, "eventfd failed for", listen);
+    if (!watch(wake_.get(), EPOLLIN, &wake_tag_) || !watch(listen_fd_.get(), EPOLLIN, &listen_tag_))
+      throw_socket_error(errno, "epoll_ctl failed for", listen);
+    scratch_.resize(16 * 1024);
+    thread_ = std::thread([this] { run(); });
+  }
+
+  http_engine(const http_engine&) = delete;
+  http_engine& operator=(const http_engine&) = delete;
+  ~http_engine() { stop(); }
+
+  /// The bound port (the real one when 0 was requested).
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+
+  /// Stops serving: closes every socket and joins the thread. Idempotent.
+  void stop() noexcept {
+    if (!thread_.joinable()) return;
+    stopping_.store(true, std::memory_order_release);
+    const std::uint64_t one = 1;
+    // A full eventfd counter still wakes epoll, so the result does not matter.
+    [[maybe_unused]] const auto written = ::write(wake_.get(), &one, sizeof one);
+    if (thread_.get_id() == std::this_thread::get_id()) {
+      thread_.detach();  // stop() from a handler: the loop exits on its own
+      return;
     }
+    thread_.join();
+  }
 
-    http_engine(const http_engine&) = delete;
-    http_engine& operator=(const http_engine&) = delete;
-    ~http_engine() { stop(); }
+ private:
+  static constexpr std::size_t out_soft_limit = 256 * 1024;  // stop parsing pipelined requests beyond
+  static constexpr std::size_t in_hard_limit = http_max_request_line + http_max_header_bytes + 64 * 1024;
+  static constexpr auto linger_limit = std::chrono::milliseconds{2000};
 
-    /// The bound port (the real one when 0 was requested).
-    [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+  void validate_config() const {
+    if (config_.path.empty() || config_.path.front() != '/')
+      throw std::invalid_argument("promcxx::http_server: path must start with '/', got \"" + config_.path + "\"");
+    if (!config_.health_path.empty() && config_.health_path.front() != '/')
+      throw std::invalid_argument("promcxx::http_server: health_path must be empty or start with '/'");
+    if (config_.max_connections == 0)
+      throw std::invalid_argument("promcxx::http_server: max_connections must be at least 1");
+    if (config_.read_timeout.count() <= 0 || config_.idle_timeout.count() <= 0)
+      throw std::invalid_argument("promcxx::http_server: timeouts must be positive");
+  }
 
-    /// Stops serving: closes every socket and joins the thread. Idempotent.
-    void stop() noexcept {
-        if (!thread_.joinable()) return;
-        stopping_.store(true, std::memory_order_release);
-        const std::uint64_t one = 1;
-        // A full eventfd counter still wakes epoll, so the result does not matter.
-        [[maybe_unused]] const auto written = ::write(wake_.get(), &one, sizeof one);
-        if (thread_.get_id() == std::this_thread::get_id()) {
-            thread_.detach();  // stop() from a handler: the loop exits on its own
-            return;
+  bool watch(int fd, std::uint32_t events, void* tag) noexcept {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.ptr = tag;
+    return ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) == 0;
+  }
+
+  void run() noexcept {
+    std::array<epoll_event, 64> events{};
+    while (!stopping_.load(std::memory_order_acquire)) {
+      resume_accepting_if_due(http_clock::now());
+      const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
+                                 wait_timeout_ms(http_clock::now()));
+      if (n < 0 && errno != EINTR) break;  // only EBADF/EINVAL: nothing sensible left to do
+      const auto now = http_clock::now();
+      for (int i = 0; i < n; ++i) {
+        const auto& ev = events[static_cast<std::size_t>(i)];
+        if (ev.data.ptr == &wake_tag_) continue;
+        if (ev.data.ptr == &listen_tag_) {
+          accept_all(now);
+          continue;
         }
-        thread_.join();
-    }
-
-private:
-    static constexpr std::size_t out_soft_limit = 256 * 1024;  // stop parsing pipelined requests beyond
-    static constexpr std::size_t in_hard_limit = http_max_request_line + http_max_header_bytes + 64 * 1024;
-    static constexpr auto linger_limit = std::chrono::milliseconds{2000};
-
-    void validate_config() const {
-        if (config_.path.empty() || config_.path.front() != '/')
-            throw std::invalid_argument("promcxx::http_server: path must start with '/', got \"" +
-                                        config_.path + "\"");
-        if (!config_.health_path.empty() && config_.health_path.front() != '/')
-            throw std::invalid_argument("promcxx::http_server: health_path must be empty or start with '/'");
-        if (config_.max_connections == 0)
-            throw std::invalid_argument("promcxx::http_server: max_connections must be at least 1");
-        if (config_.read_timeout.count() <= 0 || config_.idle_timeout.count() <= 0)
-            throw std::invalid_argument("promcxx::http_server: timeouts must be positive");
-    }
-
-    bool watch(int fd, std::uint32_t events, void* tag) noexcept {
-        epoll_event ev{};
-        ev.events = events;
-        ev.data.ptr = tag;
-        return ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) == 0;
-    }
-
-    void run() noexcept {
-        std::array<epoll_event, 64> events{};
-        while (!stopping_.load(std::memory_order_acquire)) {
-            resume_accepting_if_due(http_clock::now());
-            const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
-                                       wait_timeout_ms(http_clock::now()));
-            if (n < 0 && errno != EINTR) break;  // only EBADF/EINVAL: nothing sensible left to do
-            const auto now = http_clock::now();
-            for (int i = 0; i < n; ++i) {
-                const auto& ev = events[static_cast<std::size_t>(i)];
-                if (ev.data.ptr == &wake_tag_) continue;
-                if (ev.data.ptr == &listen_tag_) {
-                    accept_all(now);
-                    continue;
-                }
-                auto& c = *static_cast<http_connection*>(ev.data.ptr);
-                if (c.dead) continue;
-                guarded(c, [&] {
-                    if ((ev.events & EPOLLERR) != 0) {
-                        close_connection(c);
-                        return;
-                    }
-                    if ((ev.events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) != 0) read_from(c);
-                    if (!c.dead) service(c, now);
-                });
-            }
-            expire(now);
-            reap();
-        }
-        for (auto& c : connections_) c->fd.reset();
-        connections_.clear();
-        listen_fd_.reset();  // refuse new connections from now on; port_ stays readable
-    }
-
-    // Per-connection failures (allocation, a throwing handler) close that connection only.
-    template <class F>
-    void guarded(http_connection& c, F&& f) noexcept {
-        try {
-            f();
-        } catch (...) {
+        auto& c = *static_cast<http_connection*>(ev.data.ptr);
+        if (c.dead) continue;
+        guarded(c, [&] {
+          if ((ev.events & EPOLLERR) != 0) {
             close_connection(c);
-        }
-    }
-
-    int wait_timeout_ms(http_clock::time_point now) const noexcept {
-        bool any = false;
-        http_clock::time_point earliest{};
-        for (const auto& c : connections_) {
-            if (c->dead) continue;
-            if (!any || c->deadline < earliest) earliest = c->deadline;
-            any = true;
-        }
-        if (accept_paused_) {
-            if (!any || accept_resume_ < earliest) earliest = accept_resume_;
-            any = true;
-        }
-        if (!any) return -1;  // only the wake-up eventfd or a new connection can change anything
-        if (earliest <= now) return 0;
-        const auto ms = std::chrono::ceil<std::chrono::milliseconds>(earliest - now).count();
-        return static_cast<int>(std::min<decltype(ms)>(ms, 60'000));
-    }
-
-    void resume_accepting_if_due(http_clock::time_point now) noexcept {
-        if (accept_paused_ && now >= accept_resume_ && watch(listen_fd_.get(), EPOLLIN, &listen_tag_))
-            accept_paused_ = false;
-    }
-
-    void accept_all(http_clock::time_point now) noexcept {
-        for (int i = 0; i < 64; ++i) {
-            const int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-            if (fd < 0) {
-                if (errno == EINTR || errno == ECONNABORTED) continue;
-                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                    // Out of descriptors: the level-triggered listener would spin, so pause it.
-                    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_fd_.get(), nullptr);
-                    accept_paused_ = true;
-                    accept_resume_ = now + std::chrono::milliseconds{100};
-                }
-                return;
-            }
-            unique_fd owned{fd};
-            const bool reject = active_ >= config_.max_connections;
-            if (reject && rejected_ >= config_.max_connections) continue;  // dropped: beyond both limits
-            try {
-                auto c = std::make_unique<http_connection>();
-                c->fd = std::move(owned);
-                c->rejected = reject;
-                const int one = 1;
-                // Responses go out in one write; Nagle would only delay pipelined ones.
-                ::setsockopt(c->fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                if (!watch(c->fd.get(), EPOLLIN, c.get())) continue;
-                c->events = EPOLLIN;
-                refresh_deadline(*c, now);
-                connections_.push_back(std::move(c));
-                ++(reject ? rejected_ : active_);
-            } catch (...) {
-                return;  // out of memory: drop this one (owned closes it)
-            }
-        }
-    }
-
-    void read_from(http_connection& c) {
-        for (int i = 0; i < 4; ++i) {
-            if (!c.lingering && c.in.size() >= in_hard_limit) return;  // parser refuses long before
-            const auto r = ::recv(c.fd.get(), scratch_.data(), scratch_.size(), 0);
-            if (r > 0) {
-                if (!c.lingering) c.in.append(scratch_.data(), static_cast<std::size_t>(r));
-                continue;
-            }
-            if (r == 0) {
-                c.peer_eof = true;
-                if (c.lingering) close_connection(c);
-                return;
-            }
-            if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) close_connection(c);
             return;
-        }
+          }
+          if ((ev.events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) != 0) read_from(c);
+          if (!c.dead) service(c, now);
+        });
+      }
+      expire(now);
+      reap();
     }
+    for (auto& c : connections_) c->fd.reset();
+    connections_.clear();
+    listen_fd_.reset();  // refuse new connections from now on; port_ stays readable
+  }
 
-    // Answers complete requests, writes, repeats while pipelined requests wait.
-    void service(http_connection& c, http_clock::time_point now) {
-        for (;;) {
-            const bool stopped_at_limit = answer_buffered(c, now);
-            if (!flush(c, now) || c.dead) return;
-            if (!stopped_at_limit || c.output_pending()) break;
-        }
-        if (!c.output_pending() && c.peer_eof && !c.lingering) {
-            close_connection(c);  // the client is gone or half-closed and has everything it asked for
-            return;
-        }
-        update_interest(c);
-        refresh_deadline(c, now);
+  // Per-connection failures (allocation, a throwing handler) close that connection only.
+  template <class F>
+  void guarded(http_connection& c, F&& f) noexcept {
+    try {
+      f();
+    } catch (...) {
+      close_connection(c);
     }
+  }
 
-    // Returns true when it stopped because enough output is queued.
-    bool answer_buffered(http_connection& c, http_clock::time_point now) {
-        if (c.lingering) return false;
-        std::size_t pos = 0;
-        bool at_limit = false;
-        while (!c.close_after_write) {
-            if (c.out.size() - c.out_pos >= out_soft_limit) {
-                at_limit = true;
-                break;
-            }
-            if (c.body_to_skip > 0) {
-                const auto n = std::min(c.body_to_skip, c.in.size() - pos);
-                pos += n;
-                c.body_to_skip -= n;
-                if (c.body_to_skip > 0) break;
-                continue;
-            }
-            // Empty lines before a request line are ignored (RFC 9112 2.2); the parser
-            // has not seen this request's bytes yet whenever pos points at one.
-            while (pos < c.in.size() && (c.in[pos] == '\r' || c.in[pos] == '\n')) ++pos;
-            if (pos == c.in.size()) break;
-            const auto result = c.parser.parse(std::string_view{c.in}.substr(pos), c.request);
-            if (result.state == http_parse_state::incomplete) break;
-            if (result.state == http_parse_state::error) {
-                respond_status(c, result.status, {}, true, false);
-                break;
-            }
-            pos += result.consumed;
-            c.body_to_skip = c.request.content_length;
-            respond(c, now);
-            c.parser.reset();
-            c.served = true;
-            c.phase = http_phase::none;  // the next request's read timeout starts now
-        }
-        c.in.erase(0, pos);
-        return at_limit;
+  int wait_timeout_ms(http_clock::time_point now) const noexcept {
+    bool any = false;
+    http_clock::time_point earliest{};
+    for (const auto& c : connections_) {
+      if (c->dead) continue;
+      if (!any || c->deadline < earliest) earliest = c->deadline;
+      any = true;
     }
+    if (accept_paused_) {
+      if (!any || accept_resume_ < earliest) earliest = accept_resume_;
+      any = true;
+    }
+    if (!any) return -1;  // only the wake-up eventfd or a new connection can change anything
+    if (earliest <= now) return 0;
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(earliest - now).count();
+    return static_cast<int>(std::min<decltype(ms)>(ms, 60'000));
+  }
 
-    void respond_status(http_connection& c, int status, std::string_view extra, bool close, bool head) {
+  void resume_accepting_if_due(http_clock::time_point now) noexcept {
+    if (accept_paused_ && now >= accept_resume_ && watch(listen_fd_.get(), EPOLLIN, &listen_tag_))
+      accept_paused_ = false;
+  }
+
+  void accept_all(http_clock::time_point now) noexcept {
+    for (int i = 0; i < 64; ++i) {
+      const int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          // Out of descriptors: the level-triggered listener would spin, so pause it.
+          ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_fd_.get(), nullptr);
+          accept_paused_ = true;
+          accept_resume_ = now + std::chrono::milliseconds{100};
+        }
+        return;
+      }
+      unique_fd owned{fd};
+      const bool reject = active_ >= config_.max_connections;
+      if (reject && rejected_ >= config_.max_connections) continue;  // dropped: beyond both limits
+      try {
+        auto c = std::make_unique<http_connection>();
+        c->fd = std::move(owned);
+        c->rejected = reject;
+        const int one = 1;
+        // Responses go out in one write; Nagle would only delay pipelined ones.
+        ::setsockopt(c->fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (!watch(c->fd.get(), EPOLLIN, c.get())) continue;
+        c->events = EPOLLIN;
+        refresh_deadline(*c, now);
+        connections_.push_back(std::move(c));
+        ++(reject ? rejected_ : active_);
+      } catch (...) {
+        return;  // out of memory: drop this one (owned closes it)
+      }
+    }
+  }
+
+  void read_from(http_connection& c) {
+    for (int i = 0; i < 4; ++i) {
+      if (!c.lingering && c.in.size() >= in_hard_limit) return;  // parser refuses long before
+      const auto r = ::recv(c.fd.get(), scratch_.data(), scratch_.size(), 0);
+      if (r > 0) {
+        if (!c.lingering) c.in.append(scratch_.data(), static_cast<std::size_t>(r));
+        continue;
+      }
+      if (r == 0) {
+        c.peer_eof = true;
+        if (c.lingering) close_connection(c);
+        return;
+      }
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) close_connection(c);
+      return;
+    }
+  }
+
+  // Answers complete requests, writes, repeats while pipelined requests wait.
+  void service(http_connection& c, http_clock::time_point now) {
+    for (;;) {
+      const bool stopped_at_limit = answer_buffered(c, now);
+      if (!flush(c, now) || c.dead) return;
+      if (!stopped_at_limit || c.output_pending()) break;
+    }
+    if (!c.output_pending() && c.peer_eof && !c.lingering) {
+      close_connection(c);  // the client is gone or half-closed and has everything it asked for
+      return;
+    }
+    update_interest(c);
+    refresh_deadline(c, now);
+  }
+
+  // Returns true when it stopped because enough output is queued.
+  bool answer_buffered(http_connection& c, http_clock::time_point now) {
+    if (c.lingering) return false;
+    std::size_t pos = 0;
+    bool at_limit = false;
+    while (!c.close_after_write) {
+      if (c.out.size() - c.out_pos >= out_soft_limit) {
+        at_limit = true;
+        break;
+      }
+      if (c.body_to_skip > 0) {
+        const auto n = std::min(c.body_to_skip, c.in.size() - pos);
+        pos += n;
+        c.body_to_skip -= n;
+        if (c.body_to_skip > 0) break;
+        continue;
+      }
+      // Empty lines before a request line are ignored (RFC 9112 2.2); the parser
+      // has not seen this request's bytes yet whenever pos points at one.
+      while (pos < c.in.size() && (c.in[pos] == '\r' || c.in[pos] == '\n')) ++pos;
+      if (pos == c.in.size()) break;
+      const auto result = c.parser.parse(std::string_view{c.in}.substr(pos), c.request);
+      if (result.state == http_parse_state::incomplete) break;
+      if (result.state == http_parse_state::error) {
+        respond_status(c, result.status, {}, true, false);
+        break;
+      }
+      pos += result.consumed;
+      c.body_to_skip = c.request.content_length;
+      respond(c, now);
+      c.parser.reset();
+      c.served = true;
+      c.phase = http_phase::none;  // the next request's read timeout starts now
+    }
+    c.in.erase(0, pos);
+    return at_limit;
+  }
+
+  void respond_status(http_connection& c, int status, std::string_view extra, bool close, bool head) {
+    c.close_after_write = c.close_after_write || close;
+    http_append_simple(c.out, status, extra, c.close_after_write, head);
+    handler_.on_response(status);
+  }
+
+  void respond(http_connection& c, http_clock::time_point now) {
+    const auto& req = c.request;
+    const bool close = !req.keep_alive || c.rejected;
+    const bool get = req.method == "GET";
+    const bool head = req.method == "HEAD";
+    if (c.rejected) {
+      respond_status(c, 503, "Retry-After: 1\r\n", true, head);
+    } else if (req.path == config_.path) {
+      if (!get && !head) {
+        respond_status(c, 405, "Allow: GET, HEAD\r\n", close, false);
+      } else if (!config_.basic_auth.empty() &&
+                 !http_basic_auth_matches(req.authorization, config_.basic_auth, auth_scratch_)) {
+        respond_status(c, 401, "WWW-Authenticate: Basic realm=\"metrics\", charset=\"UTF-8\"\r\n", close, head);
+      } else {
+        respond_metrics(c, close, head, now);
+      }
+    } else if (!config_.health_path.empty() && req.path == config_.health_path) {
+      if (!get && !head) {
+        respond_status(c, 405, "Allow: GET, HEAD\r\n", close, false);
+      } else {
         c.close_after_write = c.close_after_write || close;
-        http_append_simple(c.out, status, extra, c.close_after_write, head);
-        handler_.on_response(status);
-    }
-
-    void respond(http_connection& c, http_clock::time_point now) {
-        const auto& req = c.request;
-        const bool close = !req.keep_alive || c.rejected;
-        const bool get = req.method == "GET";
-        const bool head = req.method == "HEAD";
-        if (c.rejected) {
-            respond_status(c, 503, "Retry-After: 1\r\n", true, head);
-        } else if (req.path == config_.path) {
-            if (!get && !head) {
-                respond_status(c, 405, "Allow: GET, HEAD\r\n", close, false);
-            } else if (!config_.basic_auth.empty() &&
-                       !http_basic_auth_matches(req.authorization, config_.basic_auth, auth_scratch_)) {
-                respond_status(c, 401, "WWW-Authenticate: Basic realm=\"metrics\", charset=\"UTF-8\"\r\n",
-                               close, head);
-            } else {
-                respond_metrics(c, close, head, now);
-            }
-        } else if (!config_.health_path.empty() && req.path == config_.health_path) {
-            if (!get && !head) {
-                respond_status(c, 405, "Allow: GET, HEAD\r\n", close, false);
-            } else {
-                c.close_after_write = c.close_after_write || close;
-                http_append_head(c.out, 200, http_plain_text, 3, {}, c.close_after_write);
-                if (get) c.out.append("ok\n");
-                handler_.on_response(200);
-            }
-        } else {
-            respond_status(c, 404, {}, close, head);
-        }
-    }
-
-    void respond_metrics(http_connection& c, bool close, bool head, http_clock::time_point start) {
-        std::string_view content_type;
-        try {
-            content_type = handler_.render(c.request.has_accept ? c.request.accept : std::string_view{}, body_);
-        } catch (...) {
-            respond_status(c, 500, {}, close, head);  // a failing collector must not kill the server
-            return;
-        }
-        std::string_view payload = body_;
-        std::string_view extra = "Vary: Accept, Accept-Encoding\r\n";
-#if PROMCXX_HAS_ZLIB
-        if (c.request.has_accept_encoding && http_accepts_gzip(c.request.accept_encoding)) {
-            gzip_.compress(body_, gzipped_);
-            payload = gzipped_;
-            extra = "Content-Encoding: gzip\r\nVary: Accept, Accept-Encoding\r\n";
-        }
-#endif
-        handler_.on_scrape(std::chrono::duration<double>(http_clock::now() - start).count());
-        c.close_after_write = c.close_after_write || close;
-        http_append_head(c.out, 200, content_type, payload.size(), extra, c.close_after_write);
-        if (!head) c.out.append(payload);
+        http_append_head(c.out, 200, http_plain_text, 3, {}, c.close_after_write);
+        if (get) c.out.append("ok\n");
         handler_.on_response(200);
+      }
+    } else {
+      respond_status(c, 404, {}, close, head);
     }
+  }
 
-    // Writes what the socket takes; returns false when the connection was closed.
-    bool flush(http_connection& c, http_clock::time_point now) {
-        while (c.output_pending()) {
-            const auto w = ::send(c.fd.get(), c.out.data() + c.out_pos, c.out.size() - c.out_pos, MSG_NOSIGNAL);
-            if (w > 0) {
-                c.out_pos += static_cast<std::size_t>(w);
-                c.phase_start = now;  // progress restarts the write-stall clock
-                continue;
-            }
-            if (w < 0 && errno == EINTR) continue;
-            if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
-            close_connection(c);
-            return false;
-        }
-        c.out.clear();  // keeps capacity for the next response
-        c.out_pos = 0;
-        if (c.close_after_write && !c.lingering) {
-            // Lingering close: stop writing but keep reading until the client closes, so
-            // unread pipelined bytes cannot turn our FIN into a RST that destroys the response.
-            ::shutdown(c.fd.get(), SHUT_WR);
-            c.lingering = true;
-            c.in.clear();
-            if (c.peer_eof) {
-                close_connection(c);
-                return false;
-            }
-        }
-        return true;
+  void respond_metrics(http_connection& c, bool close, bool head, http_clock::time_point start) {
+    std::string_view content_type;
+    try {
+      content_type = handler_.render(c.request.has_accept ? c.request.accept : std::string_view{}, body_);
+    } catch (...) {
+      respond_status(c, 500, {}, close, head);  // a failing collector must not kill the server
+      return;
     }
-
-    void update_interest(http_connection& c) noexcept {
-        const std::uint32_t wanted = (c.output_pending() && !c.lingering) ? EPOLLOUT : EPOLLIN;
-        if (wanted == c.events) return;
-        epoll_event ev{};
-        ev.events = wanted;
-        ev.data.ptr = &c;
-        if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.fd.get(), &ev) == 0)
-            c.events = wanted;
-        else
-            close_connection(c);
-    }
-
-    void refresh_deadline(http_connection& c, http_clock::time_point now) noexcept {
-        const auto phase = c.lingering                            ? http_phase::lingering
-                           : c.output_pending()                   ? http_phase::writing
-                           : (!c.in.empty() || c.body_to_skip > 0) ? http_phase::reading
-                                                                  : http_phase::idle;
-        if (phase != c.phase) {
-            c.phase = phase;
-            c.phase_start = now;
-        }
-        auto limit = config_.read_timeout;
-        if (phase == http_phase::lingering) limit = std::min(config_.read_timeout, linger_limit);
-        if (phase == http_phase::idle && c.served) limit = config_.idle_timeout;
-        c.deadline = c.phase_start + limit;
-    }
-
-    void expire(http_clock::time_point now) noexcept {
-        for (std::size_t i = 0; i < connections_.size(); ++i) {
-            auto& c = *connections_[i];
-            if (c.dead || now < c.deadline) continue;
-            guarded(c, [&] {
-                if (c.phase == http_phase::reading) {
-                    // Half a request after read_timeout (slowloris): tell it, then hang up.
-                    c.in.clear();
-                    c.body_to_skip = 0;
-                    respond_status(c, 408, {}, true, false);
-                    if (flush(c, now) && !c.dead) {
-                        update_interest(c);
-                        if (!c.dead) refresh_deadline(c, now);
-                    }
-                } else {
-                    close_connection(c);  // idle, stalled writer or finished lingering
-                }
-            });
-        }
-    }
-
-    void close_connection(http_connection& c) noexcept {
-        if (c.dead) return;
-        c.dead = true;
-        c.fd.reset();  // closing also removes it from the epoll set
-        --(c.rejected ? rejected_ : active_);
-    }
-
-    void reap() {
-        std::erase_if(connections_, [](const auto& c) { return c->dead; });
-    }
-
-    http_engine_config config_;
-    http_handler& handler_;
-    unique_fd listen_fd_;
-    unique_fd epoll_;
-    unique_fd wake_;
-    std::uint16_t port_ = 0;
-    std::vector<std::unique_ptr<http_connection>> connections_;
-    std::size_t active_ = 0;
-    std::size_t rejected_ = 0;
-    bool accept_paused_ = false;
-    http_clock::time_point accept_resume_{};
-    // Per-server buffers reused by every scrape (only the loop thread touches them).
-    std::vector<char> scratch_;
-    std::string body_;
-    std::string auth_scratch_;
+    std::string_view payload = body_;
+    std::string_view extra = "Vary: Accept, Accept-Encoding\r\n";
 #if PROMCXX_HAS_ZLIB
-    gzip_compressor gzip_;
-    std::string gzipped_;
+    if (c.request.has_accept_encoding && http_accepts_gzip(c.request.accept_encoding)) {
+      gzip_.compress(body_, gzipped_);
+      payload = gzipped_;
+      extra = "Content-Encoding: gzip\r\nVary: Accept, Accept-Encoding\r\n";
+    }
 #endif
-    char wake_tag_ = 0;    // addresses used as epoll tags
-    char listen_tag_ = 0;
-    std::atomic<bool> stopping_{false};
-    std::thread thread_;   // last: starts after everything above is ready
+    handler_.on_scrape(std::chrono::duration<double>(http_clock::now() - start).count());
+    c.close_after_write = c.close_after_write || close;
+    http_append_head(c.out, 200, content_type, payload.size(), extra, c.close_after_write);
+    if (!head) c.out.append(payload);
+    handler_.on_response(200);
+  }
+
+  // Writes what the socket takes; returns false when the connection was closed.
+  bool flush(http_connection& c, http_clock::time_point now) {
+    while (c.output_pending()) {
+      const auto w = ::send(c.fd.get(), c.out.data() + c.out_pos, c.out.size() - c.out_pos, MSG_NOSIGNAL);
+      if (w > 0) {
+        c.out_pos += static_cast<std::size_t>(w);
+        c.phase_start = now;  // progress restarts the write-stall clock
+        continue;
+      }
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+      close_connection(c);
+      return false;
+    }
+    c.out.clear();  // keeps capacity for the next response
+    c.out_pos = 0;
+    if (c.close_after_write && !c.lingering) {
+      // Lingering close: stop writing but keep reading until the client closes, so
+      // unread pipelined bytes cannot turn our FIN into a RST that destroys the response.
+      ::shutdown(c.fd.get(), SHUT_WR);
+      c.lingering = true;
+      c.in.clear();
+      if (c.peer_eof) {
+        close_connection(c);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void update_interest(http_connection& c) noexcept {
+    const std::uint32_t wanted = (c.output_pending() && !c.lingering) ? EPOLLOUT : EPOLLIN;
+    if (wanted == c.events) return;
+    epoll_event ev{};
+    ev.events = wanted;
+    ev.data.ptr = &c;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.fd.get(), &ev) == 0)
+      c.events = wanted;
+    else
+      close_connection(c);
+  }
+
+  void refresh_deadline(http_connection& c, http_clock::time_point now) noexcept {
+    const auto phase = c.lingering                             ? http_phase::lingering
+                       : c.output_pending()                    ? http_phase::writing
+                       : (!c.in.empty() || c.body_to_skip > 0) ? http_phase::reading
+                                                               : http_phase::idle;
+    if (phase != c.phase) {
+      c.phase = phase;
+      c.phase_start = now;
+    }
+    auto limit = config_.read_timeout;
+    if (phase == http_phase::lingering) limit = std::min(config_.read_timeout, linger_limit);
+    if (phase == http_phase::idle && c.served) limit = config_.idle_timeout;
+    c.deadline = c.phase_start + limit;
+  }
+
+  void expire(http_clock::time_point now) noexcept {
+    for (std::size_t i = 0; i < connections_.size(); ++i) {
+      auto& c = *connections_[i];
+      if (c.dead || now < c.deadline) continue;
+      guarded(c, [&] {
+        if (c.phase == http_phase::reading) {
+          // Half a request after read_timeout (slowloris): tell it, then hang up.
+          c.in.clear();
+          c.body_to_skip = 0;
+          respond_status(c, 408, {}, true, false);
+          if (flush(c, now) && !c.dead) {
+            update_interest(c);
+            if (!c.dead) refresh_deadline(c, now);
+          }
+        } else {
+          close_connection(c);  // idle, stalled writer or finished lingering
+        }
+      });
+    }
+  }
+
+  void close_connection(http_connection& c) noexcept {
+    if (c.dead) return;
+    c.dead = true;
+    c.fd.reset();  // closing also removes it from the epoll set
+    --(c.rejected ? rejected_ : active_);
+  }
+
+  void reap() {
+    std::erase_if(connections_, [](const auto& c) { return c->dead; });
+  }
+
+  http_engine_config config_;
+  http_handler& handler_;
+  unique_fd listen_fd_;
+  unique_fd epoll_;
+  unique_fd wake_;
+  std::uint16_t port_ = 0;
+  std::vector<std::unique_ptr<http_connection>> connections_;
+  std::size_t active_ = 0;
+  std::size_t rejected_ = 0;
+  bool accept_paused_ = false;
+  http_clock::time_point accept_resume_{};
+  // Per-server buffers reused by every scrape (only the loop thread touches them).
+  std::vector<char> scratch_;
+  std::string body_;
+  std::string auth_scratch_;
+#if PROMCXX_HAS_ZLIB
+  gzip_compressor gzip_;
+  std::string gzipped_;
+#endif
+  char wake_tag_ = 0;  // addresses used as epoll tags
+  char listen_tag_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;  // last: starts after everything above is ready
 };
 
 } // namespace promcxx::detail
