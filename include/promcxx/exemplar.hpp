@@ -143,7 +143,9 @@ bool pack_exemplar(std::span<const Label> labels, packed_exemplar& out, bool nam
 
 /// The latest exemplar of one value slot. Every field is an atomic word, so
 /// readers racing a writer are well defined (and clean under TSan); the
-/// sequence number tells a reader whether its copy is torn.
+/// sequence number tells a reader whether its copy is torn. Release stores and
+/// acquire loads of the words stand in for fences (which TSan cannot model): a
+/// reader that sees any word of a newer write also sees that write's odd sequence.
 class exemplar_slot {
  public:
   static constexpr std::size_t words = exemplar_slot_bytes / 8;
@@ -158,14 +160,13 @@ class exemplar_slot {
     if ((seq & 1U) != 0 || !seq_.compare_exchange_strong(seq, seq + 1, std::memory_order_acquire,
                                                          std::memory_order_relaxed))
       return false;
-    std::atomic_thread_fence(std::memory_order_release);  // the odd sequence is visible before any data word
-    value_.store(std::bit_cast<std::uint64_t>(value), std::memory_order_relaxed);
-    timestamp_.store(std::bit_cast<std::uint64_t>(timestamp), std::memory_order_relaxed);
-    shape_.store(std::uint64_t{e.size} | std::uint64_t{e.label_count} << 32, std::memory_order_relaxed);
+    value_.store(std::bit_cast<std::uint64_t>(value), std::memory_order_release);
+    timestamp_.store(std::bit_cast<std::uint64_t>(timestamp), std::memory_order_release);
+    shape_.store(std::uint64_t{e.size} | std::uint64_t{e.label_count} << 32, std::memory_order_release);
     for (std::size_t w = 0; w * 8 < e.size; ++w) {
       std::uint64_t word = 0;
       std::memcpy(&word, e.bytes.data() + w * 8, 8);
-      data_[w].store(word, std::memory_order_relaxed);
+      data_[w].store(word, std::memory_order_release);
     }
     seq_.store(seq + 2, std::memory_order_release);
     return true;
@@ -177,17 +178,16 @@ class exemplar_slot {
       const std::uint64_t before = seq_.load(std::memory_order_acquire);
       if (before == 0) return false;
       if ((before & 1U) != 0) continue;
-      value = std::bit_cast<double>(value_.load(std::memory_order_relaxed));
-      timestamp = std::bit_cast<double>(timestamp_.load(std::memory_order_relaxed));
-      const std::uint64_t shape = shape_.load(std::memory_order_relaxed);
+      value = std::bit_cast<double>(value_.load(std::memory_order_acquire));
+      timestamp = std::bit_cast<double>(timestamp_.load(std::memory_order_acquire));
+      const std::uint64_t shape = shape_.load(std::memory_order_acquire);
       e.size = static_cast<std::uint32_t>(shape & 0xffffffffU);
       e.label_count = static_cast<std::uint32_t>(shape >> 32);
       if (e.size > exemplar_slot_bytes) continue;
       for (std::size_t w = 0; w * 8 < e.size; ++w) {
-        const std::uint64_t word = data_[w].load(std::memory_order_relaxed);
+        const std::uint64_t word = data_[w].load(std::memory_order_acquire);
         std::memcpy(e.bytes.data() + w * 8, &word, 8);
       }
-      std::atomic_thread_fence(std::memory_order_acquire);  // data loads complete before the re-check
       if (seq_.load(std::memory_order_relaxed) == before) return true;
     }
     return false;

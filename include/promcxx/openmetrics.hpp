@@ -81,6 +81,14 @@ inline void append_om_sample(std::string& out, std::string_view name, std::strin
 } // namespace detail
 
 /// Appends `snap` in OpenMetrics 1.0.0 to `out`, ending with `# EOF`.
+///
+/// As the Go client: TYPE, UNIT, HELP; counters as family `foo` with samples
+/// `foo_total` and `foo_created`; integer bucket and count values; `le` in
+/// canonical form (`1.0`, `1e-05`, `+Inf`). Where the specification forbids
+/// what a snapshot may hold, the sample is left out rather than made invalid:
+/// a histogram with a negative bucket bound, or whose sum is negative or NaN,
+/// gets neither `_sum` nor `_count` (they come together or not at all), and a
+/// summary's `_sum` is left out when negative or NaN. Text 0.0.4 keeps them.
 inline void encode_openmetrics(const snapshot& snap, std::string& out) {
   std::string family;
   for (const auto& f : snap.families) {

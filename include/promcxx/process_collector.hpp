@@ -21,9 +21,11 @@
 #include <cstdint>
 #include <string_view>
 
-#include <fcntl.h>        // ::open
-#include <sys/syscall.h>  // SYS_getdents64: counts fds without DIR's heap buffer
-#include <unistd.h>       // ::read, ::close, ::sysconf, ::syscall
+#include <fcntl.h>   // ::open
+#include <unistd.h>  // ::read, ::close, ::sysconf, ::syscall
+#if defined(__linux__)
+#  include <sys/syscall.h>  // SYS_getdents64: counts fds without DIR's heap buffer
+#endif
 
 #include "registry.hpp"
 #include "snapshot.hpp"
@@ -121,6 +123,10 @@ inline bool read_boot_time(std::uint64_t& out) noexcept {
 
 /// Entries in /proc/self/fd (the directory's own descriptor included, as the Go client counts).
 inline bool count_open_fds(std::uint64_t& out) noexcept {
+#if !defined(__linux__)
+  (void)out;
+  return false;  // no /proc/self/fd: the value is omitted
+#else
   const int fd = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return false;
   alignas(8) char buffer[4096];
@@ -147,6 +153,7 @@ inline bool count_open_fds(std::uint64_t& out) noexcept {
   ::close(fd);
   out = count;
   return true;
+#endif
 }
 
 } // namespace detail
