@@ -58,8 +58,11 @@ inline constexpr double dropped_peer_mean_uptime = 8;
 inline constexpr double dropped_retry_mean = 0.6;    // reconnect attempt interval under --drop-peers
 } // namespace tuning
 
+/// The simulated node. Records into the mpc_* metrics of mpc_metrics.hpp (one
+/// workload per process: they are process-wide). Single-threaded.
 class workload {
  public:
+  /// Schedules the first events and sets the gauges; nothing else happens until advance_to().
   explicit workload(const workload_config& config) : config_(config), rng_(config.seed) {
     peers_.assign(static_cast<std::size_t>(std::max(0, config.total_nodes - 1)), false);
     pool_ = config.stall_presignatures ? tuning::stalled_pool_start
@@ -94,9 +97,13 @@ class workload {
     now_ = std::max(now_, now);
   }
 
+  /// Simulated time reached, in seconds since start.
   [[nodiscard]] double now() const noexcept { return now_; }
+  /// Presignatures in the pool (also in mpc_presignature_pool_size).
   [[nodiscard]] int presignatures() const noexcept { return pool_; }
+  /// Peers connected (also in mpc_connected_peers).
   [[nodiscard]] int peers_connected() const noexcept { return connected_; }
+  /// Transactions not yet in a final state (also in mpc_transaction_queue_size).
   [[nodiscard]] int in_flight() const noexcept { return in_flight_; }
 
  private:

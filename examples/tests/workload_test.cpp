@@ -207,3 +207,22 @@ TEST_CASE("workload: a seed gives one event sequence, whatever the tick pattern"
   const auto other = run(config, 600, 60);
   CHECK(other.increase(tx("pending"), 600, 600) != coarse.increase(tx("pending"), 600, 600));
 }
+
+TEST_CASE("workload: its state and the gauges agree as time advances") {
+  mpc::workload_config config;
+  config.seed = 8;
+  mpc::workload w{config};
+  CHECK(w.now() == 0);
+  CHECK(w.peers_connected() == 0);
+  for (const double t : {0.7, 30.0, 95.5, 400.0}) {
+    CAPTURE(t);
+    w.advance_to(t);
+    CHECK(w.now() == t);
+    CHECK(mpc::metrics::presignature_pool_size.value() == w.presignatures());
+    CHECK(mpc::metrics::connected_peers.value() == w.peers_connected());
+    CHECK(mpc::metrics::active_nodes.value() == w.peers_connected() + 1);
+    CHECK(mpc::metrics::transaction_queue_size.value() == w.in_flight());
+  }
+  CHECK(w.peers_connected() >= config.total_nodes - 2);
+  CHECK(w.in_flight() > 0);
+}
