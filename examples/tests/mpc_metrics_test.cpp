@@ -124,3 +124,38 @@ TEST_CASE("mpc_metrics: a label value outside the closed set goes to the overflo
   CHECK(s.at("mpc_votes_total{result=\"__promcxx_overflow__\"}") == 1);
   CHECK(s.at("promcxx_series_overflow_total{metric=\"mpc_votes_total\"}") == 1);
 }
+
+TEST_CASE("mpc_metrics: each enum helper increments the series its to_string() names") {
+  using namespace mpc;
+  const auto bumps_only = [](const std::string& key, auto&& record) {
+    const auto before = mpc_test::scrape();
+    record();
+    const auto after = mpc_test::scrape();
+    for (const auto& [k, v] : after) {
+      if (!k.starts_with("mpc_") || k.find("_bucket{") != std::string::npos || k.find("_sum{") != std::string::npos)
+        continue;
+      const double delta = v - before.at(k);
+      if (k == key) CHECK_MESSAGE(delta == 1, k);
+      else if (k.find("_count{") == std::string::npos) CHECK_MESSAGE(delta == 0, k);
+    }
+  };
+  for (int i = 0; i <= static_cast<int>(tx_state::rejected); ++i) {
+    const auto s = static_cast<tx_state>(i);
+    bumps_only("mpc_transactions_total{state=\"" + std::string(to_string(s)) + "\"}", [&] { record_transaction(s); });
+  }
+  for (const auto r : {vote_result::approve, vote_result::reject, vote_result::timeout})
+    bumps_only("mpc_votes_total{result=\"" + std::string(to_string(r)) + "\"}", [&] { record_vote(r); });
+  for (const auto v : {violation::double_vote, violation::invalid_signature, violation::timeout,
+                       violation::malformed_message})
+    bumps_only("mpc_byzantine_violations_total{type=\"" + std::string(to_string(v)) + "\"}",
+               [&] { record_byzantine_violation(v); });
+  for (const auto e : {net_error::connection_refused, net_error::connection_reset, net_error::timeout,
+                       net_error::message_decode})
+    bumps_only("mpc_network_errors_total{type=\"" + std::string(to_string(e)) + "\"}",
+               [&] { record_network_error(e); });
+  for (const auto p : {protocol::cggmp24, protocol::frost})
+    for (const auto r : {sign_result::success, sign_result::failure})
+      bumps_only("mpc_signatures_total{protocol=\"" + std::string(to_string(p)) + "\",result=\"" +
+                     std::string(to_string(r)) + "\"}",
+                 [&] { record_signature(p, r, 0.1); });
+}
