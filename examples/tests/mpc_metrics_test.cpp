@@ -131,7 +131,9 @@ TEST_CASE("mpc_metrics: each enum helper increments the series its to_string() n
     const auto before = mpc_test::scrape();
     record();
     const auto after = mpc_test::scrape();
-    for (const auto& [k, v] : after) {
+    for (const auto& entry : after) {
+      const std::string& k = entry.first;  // not a structured binding: clang 14 cannot capture those
+      const double v = entry.second;
       if (!k.starts_with("mpc_") || k.find("_bucket{") != std::string::npos || k.find("_sum{") != std::string::npos)
         continue;
       const double delta = v - before.at(k);
