@@ -95,8 +95,7 @@ class histogram_handle {
       PROMCXX_ASSERT(false, "histogram observations must not be NaN");
       return;
     }
-    detail::add_to_cell(first_cell_ + bucket_index(v), std::uint64_t{1});
-    detail::add_to_cell(first_cell_ + static_cast<std::uint32_t>(bound_count) + 1, v);
+    detail::record_observation(first_cell_ + bucket_index(v), first_cell_ + static_cast<std::uint32_t>(bound_count) + 1, v);
   }
 
   /// Index of the first bucket whose bound is >= v (bound_count for +Inf).

@@ -166,6 +166,25 @@ inline void add_to_cell(std::uint32_t index, double delta) noexcept {
           std::memory_order_relaxed);
 }
 
+/// One histogram observation: +1 in the bucket's cell and +v in the sum's cell,
+/// with a single slab lookup for both.
+inline void record_observation(std::uint32_t bucket_index, std::uint32_t sum_index, double v) noexcept {
+  slab* s = current_slab();
+  cell& bucket = s->cells[bucket_index];
+  cell& sum = s->cells[sum_index];
+  if (s->shared) [[unlikely]] {
+    bucket.fetch_add(1, std::memory_order_relaxed);
+    std::uint64_t old = sum.load(std::memory_order_relaxed);
+    while (!sum.compare_exchange_weak(old, std::bit_cast<std::uint64_t>(std::bit_cast<double>(old) + v),
+                                      std::memory_order_relaxed)) {
+    }
+    return;
+  }
+  bucket.store(bucket.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  sum.store(std::bit_cast<std::uint64_t>(std::bit_cast<double>(sum.load(std::memory_order_relaxed)) + v),
+            std::memory_order_relaxed);
+}
+
 inline std::uint64_t sum_cells_u64(std::uint32_t index) noexcept {
   std::uint64_t total = 0;
   for (const slab* s = global_slabs.all(); s != nullptr; s = s->next_in_all)
