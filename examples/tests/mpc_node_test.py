@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.request
 
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics_families
 from prometheus_client.parser import text_string_to_metric_families
 
 EXPECTED = {
@@ -82,6 +83,12 @@ class Node:
     def scrape(self):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=10) as r:
             return r.read().decode()
+
+    def scrape_openmetrics(self):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}/metrics",
+                                     headers={"Accept": "application/openmetrics-text; version=1.0.0"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.headers.get("Content-Type", ""), r.read().decode()
 
     def families(self):
         return {f.name: f for f in text_string_to_metric_families(self.scrape())}
@@ -149,6 +156,16 @@ def test_exposition(exe, promtool):
         check(r.returncode == 0 and out == "", f"promtool check metrics reports no problem ({out[:300]})")
     else:
         print("skip promtool check metrics (promtool not found)")
+
+    ctype, om = node.scrape_openmetrics()
+    check(ctype.startswith("application/openmetrics-text"), f"OpenMetrics on request ({ctype})")
+    try:
+        om_names = {f.name for f in openmetrics_families(om)}
+        om_error = ""
+    except ValueError as e:
+        om_names, om_error = set(), str(e)
+    check(not om_error, f"the OpenMetrics parser accepts the exposition ({om_error[:200]})")
+    check({n.removesuffix("_total") for n in EXPECTED} <= om_names, "the 15 mpc_* families in OpenMetrics")
 
     before = value(fams, "mpc_transactions_total", state="pending")
     time.sleep(2)
