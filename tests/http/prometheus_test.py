@@ -5,9 +5,11 @@ usage: prometheus_test.py PROM_TARGET_BINARY
 Exit 77 (meson: skipped) when /usr/bin/prometheus is not installed.
 Everything binds to 127.0.0.1, every wait is bounded, both processes are always killed.
 """
+import ctypes
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -63,6 +65,12 @@ def single(prom_port, query):
     return next(iter(values.values()))
 
 
+def die_with_parent():
+    """Child setup: the kernel kills the child if this script dies, even by SIGKILL."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def stop(proc):
     if proc is None or proc.poll() is not None:
         return
@@ -81,13 +89,15 @@ def main():
     if not os.access(PROMETHEUS, os.X_OK):
         print("SKIP: /usr/bin/prometheus not installed (Debian package 'prometheus')")
         return 77
+    # meson's timeout sends SIGTERM: turn it into an exception so `finally` cleans up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     target_bin = os.path.abspath(sys.argv[1])
     tmp = tempfile.mkdtemp(prefix="promcxx-prom-test-")
     target = prom = None
     prom_log = open(os.path.join(tmp, "prometheus.log"), "w")
     try:
         port_file = os.path.join(tmp, "port")
-        target = subprocess.Popen([target_bin, port_file])
+        target = subprocess.Popen([target_bin, port_file], preexec_fn=die_with_parent)
         wait_for("the target's port file", lambda: os.path.exists(port_file), 10)
         with open(port_file) as f:
             port_text, expected_format = f.read().split()
@@ -107,7 +117,7 @@ scrape_configs:
         prom = subprocess.Popen(
             [PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={tmp}/data",
              f"--web.listen-address=127.0.0.1:{prom_port}", "--log.level=warn"],
-            stdout=prom_log, stderr=subprocess.STDOUT)
+            stdout=prom_log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
 
         def ready():
             with urllib.request.urlopen(f"http://127.0.0.1:{prom_port}/-/ready", timeout=2) as r:
