@@ -144,9 +144,12 @@ class Report:
                                              self.m[k].get("per_family_instance_index", 0)))
 
     def cpu_share(self, name, threads):
-        """CPU time / wall time of each thread: below 1 when the shared machine took the CPU away."""
+        """CPU time / wall time of each thread: below 1 when the shared machine took the CPU away.
+
+        Google Benchmark divides CPU time summed over threads by all threads' iterations, but
+        wall time averaged over threads by the same count, hence the division by `threads`."""
         e = self.m.get((name, threads))
-        return e["cpu_ns"] / e["real_ns"] if e and e["real_ns"] else None
+        return e["cpu_ns"] / (e["real_ns"] * threads) if e and e["real_ns"] else None
 
     def encode_rows(self):
         rows = []
