@@ -41,7 +41,8 @@ struct http_server_options {
   /// Time a client has to send a request head once it started one (or after
   /// connecting), and to accept response bytes once they are pending.
   std::chrono::milliseconds read_timeout{10'000};
-  /// Time a keep-alive connection may sit between requests.
+  /// Time a keep-alive connection may sit between requests. Both timeouts must
+  /// be positive; values over a year count as a year.
   std::chrono::milliseconds idle_timeout{120'000};
   /// HTTP basic auth for the metrics path; enabled when either is non-empty.
   /// Without TLS in front the password crosses the network in clear text.

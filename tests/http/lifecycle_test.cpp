@@ -3,6 +3,7 @@
 
 #include "support.hpp"
 
+#include <csignal>  // kill, sigtimedwait
 #include <system_error>
 
 using namespace http_test;
@@ -132,4 +133,26 @@ TEST_CASE("lifecycle: start/stop cycles with open connections leak no descriptor
     s.engine.stop();
   }
   CHECK(open_fd_count() == before);
+}
+
+TEST_CASE("lifecycle: the responder thread leaves process signals to the application") {
+  // A SIGUSR1 sent to the process must reach a thread of the application (here the
+  // test thread waiting in sigwait), never be swallowed by the responder thread.
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  sigset_t previous;
+  REQUIRE(pthread_sigmask(SIG_BLOCK, &usr1, &previous) == 0);
+  {
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, nullptr);  // the engine thread inherits an empty mask...
+    fake_server s;
+    pthread_sigmask(SIG_BLOCK, &usr1, nullptr);  // ...and must block signals itself
+    REQUIRE(fetch(s.port(), get_request("/metrics")));
+    REQUIRE(::kill(::getpid(), SIGUSR1) == 0);
+    const timespec limit{5, 0};
+    CHECK(sigtimedwait(&usr1, nullptr, &limit) == SIGUSR1);
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }

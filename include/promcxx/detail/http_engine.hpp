@@ -24,6 +24,8 @@
 #include <netinet/tcp.h>  // TCP_NODELAY
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <pthread.h>  // pthread_setname_np, pthread_sigmask
+#include <csignal>     // sigfillset
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -146,6 +148,9 @@ class http_engine {
   http_engine(std::string_view listen, http_engine_config config, http_handler& handler)
       : config_(std::move(config)), handler_(handler) {
     validate_config();
+    // Deadlines are steady_clock time points: keep huge timeouts from overflowing them.
+    config_.read_timeout = std::min(config_.read_timeout, max_timeout);
+    config_.idle_timeout = std::min(config_.idle_timeout, max_timeout);
     const auto address = parse_listen_address(listen);
     listen_fd_ = listen_on(address, listen, SOMAXCONN);
     port_ = local_port(listen_fd_.get());
@@ -184,6 +189,7 @@ class http_engine {
   static constexpr std::size_t out_soft_limit = 256 * 1024;  // stop parsing pipelined requests beyond
   static constexpr std::size_t in_hard_limit = http_max_request_line + http_max_header_bytes + 64 * 1024;
   static constexpr auto linger_limit = std::chrono::milliseconds{2000};
+  static constexpr auto max_timeout = std::chrono::milliseconds{std::chrono::hours{24 * 365}};
 
   void validate_config() const {
     if (config_.path.empty() || config_.path.front() != '/')
@@ -204,6 +210,11 @@ class http_engine {
   }
 
   void run() noexcept {
+    // Signals belong to the application's threads (sigwait loops, handlers), not to ours.
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    pthread_setname_np(pthread_self(), "promcxx-http");  // visible in top -H, gdb, perf
     std::array<epoll_event, 64> events{};
     while (!stopping_.load(std::memory_order_acquire)) {
       resume_accepting_if_due(http_clock::now());
