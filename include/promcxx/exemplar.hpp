@@ -5,8 +5,10 @@
 //     // OpenMetrics: rpc_duration_seconds_bucket{le="0.05"} 7 # {trace_id="4bf9..."} 0.042 1.7e+09
 //
 // `promcxx::exemplars` is opt-in: it adds one fixed-size slot per counter
-// series, or per bucket of a histogram series, inline in the series. Metrics
-// without it keep their size. Recording is lock- and allocation-free: the
+// series, or per bucket of a histogram series, allocated when the series is
+// created (288 bytes each), so a metric's unused series capacity costs only a
+// pointer. Metrics without it keep their size. Recording is lock- and
+// allocation-free: the
 // labels are packed into the slot's words under a sequence lock, and the
 // latest exemplar wins. A writer that finds another writer mid-copy skips its
 // exemplar instead of waiting (exemplars are samples, not counts).
@@ -27,6 +29,8 @@
 #include <cstdint>
 #include <cstring>  // std::memcpy: packing label bytes into the slot's words
 #include <initializer_list>
+#include <memory>  // std::unique_ptr: slots are allocated with their series
+#include <new>     // std::nothrow
 #include <span>
 #include <string_view>
 #include <vector>
@@ -204,10 +208,14 @@ class exemplar_slot {
 };
 
 template <class Label>
-void record_exemplar(exemplar_slot& slot, std::span<const Label> labels, double value, bool names_checked) {
+void record_exemplar(exemplar_slot* slot, std::span<const Label> labels, double value, bool names_checked) {
   packed_exemplar packed;
   if (!pack_exemplar(labels, packed, names_checked)) return;
-  slot.store(packed, value, now_seconds());
+  if (slot == nullptr) [[unlikely]] {  // the series' slots could not be allocated
+    exemplars_dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  slot->store(packed, value, now_seconds());
 }
 
 /// Appends the exemplars of one series (the last one in `out`), one ref per slot.
@@ -247,13 +255,14 @@ inline void emit_exemplar_slots(std::span<const exemplar_slot> slots, snapshot& 
 
 struct exemplar_counter_payload {
   std::uint32_t first_cell = 0;
-  exemplar_slot slot;
+  std::unique_ptr<exemplar_slot> slot;  // null when allocation failed: no exemplars, values still count
 };
 
 template <std::size_t Slots>
 struct exemplar_histogram_payload {
+  static constexpr std::size_t slot_count = Slots;
   std::uint32_t first_cell = 0;
-  std::array<exemplar_slot, Slots> slots;
+  std::unique_ptr<exemplar_slot[]> slots;  // one per bucket, +Inf last
 };
 
 template <class... Options>
@@ -306,7 +315,7 @@ class exemplar_counter_handle {
       return;
     }
     detail::add_to_cell(cell_, amount);
-    detail::record_exemplar(*slot_, exemplar, amount, names_checked);
+    detail::record_exemplar(slot_, exemplar, amount, names_checked);
   }
 
   std::uint32_t cell_ = 0;
@@ -343,7 +352,8 @@ class exemplar_histogram_handle {
       return;
     }
     plain{first_cell_}.observe(v);
-    detail::record_exemplar(slots_[plain::bucket_index(v)], exemplar, v, names_checked);
+    detail::record_exemplar(slots_ == nullptr ? nullptr : slots_ + plain::bucket_index(v), exemplar, v,
+                            names_checked);
   }
 
   std::uint32_t first_cell_ = 0;
@@ -386,18 +396,21 @@ class counter<Name, Help, Options...>
   static constexpr std::span<const double> family_bounds() noexcept { return {}; }
   static void create(detail::exemplar_counter_payload& p) noexcept {
     p.first_cell = detail::global_cells.allocate(1);
-    p.slot.reset();
+    p.slot.reset(new (std::nothrow) detail::exemplar_slot{});
   }
   static void destroy(detail::exemplar_counter_payload& p) noexcept {
     detail::global_cells.release(p.first_cell, 1);
     p.first_cell = 0;
+    p.slot.reset();
   }
-  static handle make_handle(detail::exemplar_counter_payload& p) noexcept { return handle{p.first_cell, &p.slot}; }
+  static handle make_handle(detail::exemplar_counter_payload& p) noexcept {
+    return handle{p.first_cell, p.slot.get()};
+  }
   static void emit(const detail::exemplar_counter_payload& p, std::vector<double>& out) {
     out.push_back(detail::sum_cells_double(p.first_cell));
   }
   static void emit_exemplars(const detail::exemplar_counter_payload& p, snapshot& out) {
-    detail::emit_exemplar_slots({&p.slot, 1}, out);
+    if (p.slot) detail::emit_exemplar_slots({p.slot.get(), 1}, out);
   }
 };
 
@@ -449,13 +462,14 @@ class histogram<Name, Help, Options...>
   static constexpr std::span<const double> family_bounds() noexcept { return layout::bounds; }
   static void create(payload& p) noexcept {
     p.first_cell = detail::global_cells.allocate(cells_per_series);
-    for (auto& slot : p.slots) slot.reset();
+    p.slots.reset(new (std::nothrow) detail::exemplar_slot[payload::slot_count]{});
   }
   static void destroy(payload& p) noexcept {
     detail::global_cells.release(p.first_cell, cells_per_series);
     p.first_cell = 0;
+    p.slots.reset();
   }
-  static handle make_handle(payload& p) noexcept { return handle{p.first_cell, p.slots.data()}; }
+  static handle make_handle(payload& p) noexcept { return handle{p.first_cell, p.slots.get()}; }
   static void emit(const payload& p, std::vector<double>& out) {
     std::uint64_t cumulative = 0;
     for (std::uint32_t i = 0; i <= bound_count; ++i) {
@@ -464,7 +478,9 @@ class histogram<Name, Help, Options...>
     }
     out.push_back(detail::sum_cells_double(p.first_cell + static_cast<std::uint32_t>(bound_count) + 1));
   }
-  static void emit_exemplars(const payload& p, snapshot& out) { detail::emit_exemplar_slots(p.slots, out); }
+  static void emit_exemplars(const payload& p, snapshot& out) {
+    if (p.slots) detail::emit_exemplar_slots({p.slots.get(), payload::slot_count}, out);
+  }
 };
 
 /// Gauges (and the other types) cannot carry exemplars in OpenMetrics.

@@ -59,6 +59,11 @@ double exemplar_timestamp(const std::string& exemplar) {
 using plain_slot = promcxx::detail::series_table<promcxx::detail::cell_payload, 1, 16>::slot;
 static_assert(sizeof(plain_slot) <= 128, "a counter series without exemplars must stay within 128 bytes");
 static_assert(sizeof(promcxx::detail::exemplar_slot) <= 320, "an exemplar slot is fixed-size");
+// Slots come with each series, so unused series capacity costs a pointer, not 13 slots.
+using plain_histogram = promcxx::histogram<"fp_seconds", "F.", promcxx::labels<"k">>;
+using exemplar_histogram = promcxx::histogram<"fp_seconds", "F.", promcxx::labels<"k">, promcxx::exemplars>;
+static_assert(sizeof(exemplar_histogram) <= sizeof(plain_histogram) + 16 * (promcxx::default_max_series + 1),
+              "exemplar slots must not be reserved inline for every possible series");
 
 TEST_CASE("exemplar: counter keeps the latest exemplar with the increment as its value") {
   promcxx::registry reg;
