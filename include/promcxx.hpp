@@ -4,6 +4,7 @@
 
 #include "promcxx/core.hpp"
 #include "promcxx/exposition.hpp"
+#include "promcxx/http_server.hpp"
 #include "promcxx/openmetrics.hpp"
 #include "promcxx/process_collector.hpp"  // registers process_* in the default registry (Linux)
 #include "promcxx/text_format.hpp"

@@ -297,7 +297,7 @@ class exemplar_counter_handle {
   constexpr exemplar_counter_handle(std::uint32_t cell, detail::exemplar_slot* slot) noexcept
       : cell_(cell), slot_(slot) {}
 
-  void inc() noexcept { detail::add_to_cell(cell_, 1.0); }
+  void inc() noexcept { detail::add_to_cell(cell_, std::uint64_t{1}); }
   void inc(double amount) { counter_handle{cell_}.inc(amount); }
   /// Adds `amount` and makes `exemplar` (with the amount as its value) the series' exemplar.
   void inc(double amount, std::initializer_list<exemplar_label> exemplar) {
@@ -305,7 +305,7 @@ class exemplar_counter_handle {
   }
   /// As above with label names chosen at run time (checked at run time).
   void inc(double amount, std::span<const label_pair> exemplar) { inc_with(amount, exemplar, false); }
-  [[nodiscard]] double value() const noexcept { return detail::sum_cells_double(cell_); }
+  [[nodiscard]] double value() const noexcept { return detail::counter_value(cell_); }
 
  private:
   template <class Label>
@@ -314,7 +314,7 @@ class exemplar_counter_handle {
       PROMCXX_ASSERT(false, "counter increments must be non-negative and not NaN");
       return;
     }
-    detail::add_to_cell(cell_, amount);
+    detail::counter_add(cell_, amount);
     detail::record_exemplar(slot_, exemplar, amount, names_checked);
   }
 
@@ -407,7 +407,7 @@ class counter<Name, Help, Options...>
     return handle{p.first_cell, p.slot.get()};
   }
   static void emit(const detail::exemplar_counter_payload& p, std::vector<double>& out) {
-    out.push_back(detail::sum_cells_double(p.first_cell));
+    out.push_back(detail::counter_value(p.first_cell));
   }
   static void emit_exemplars(const detail::exemplar_counter_payload& p, snapshot& out) {
     if (p.slot) detail::emit_exemplar_slots({p.slot.get(), 1}, out);

@@ -35,7 +35,7 @@ class counter_handle {
   constexpr counter_handle() noexcept = default;
   explicit constexpr counter_handle(std::uint32_t cell) noexcept : cell_(cell) {}
 
-  void inc() noexcept { detail::add_to_cell(cell_, 1.0); }
+  void inc() noexcept { detail::add_to_cell(cell_, std::uint64_t{1}); }
   /// Adds `amount`, which must be >= 0 and not NaN; otherwise PROMCXX_ASSERT
   /// fires and, when it returns, the counter is left unchanged. (Not noexcept
   /// so that a PROMCXX_ASSERT that throws can be used.)
@@ -44,10 +44,10 @@ class counter_handle {
       PROMCXX_ASSERT(false, "counter increments must be non-negative and not NaN");
       return;
     }
-    detail::add_to_cell(cell_, amount);
+    detail::counter_add(cell_, amount);
   }
   /// Current value, summed over every writer thread.
-  [[nodiscard]] double value() const noexcept { return detail::sum_cells_double(cell_); }
+  [[nodiscard]] double value() const noexcept { return detail::counter_value(cell_); }
 
  private:
   std::uint32_t cell_ = 0;
@@ -443,7 +443,7 @@ class counter : public detail::metric_base<counter<Name, Help, Options...>,
   }
   static counter_handle make_handle(detail::cell_payload& p) noexcept { return counter_handle{p.first_cell}; }
   static void emit(const detail::cell_payload& p, std::vector<double>& out) {
-    out.push_back(detail::sum_cells_double(p.first_cell));
+    out.push_back(detail::counter_value(p.first_cell));
   }
 };
 

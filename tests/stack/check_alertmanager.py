@@ -107,12 +107,15 @@ def check_inhibition(config, errors):
             api(port, "/api/v2/alerts",
                 [{"labels": dict(labels, case=name), "startsAt": now,
                   "annotations": {"summary": "test."}} for name, labels, _ in INHIBIT_CASES])
-            # Inhibition is evaluated on read, but ingestion is asynchronous.
-            deadline = time.monotonic() + 10
+            # Ingestion and the inhibitor's view of the sources are both
+            # asynchronous: poll until every case shows its expected state or
+            # the deadline passes, then report what was last seen.
+            expected = {name: inhibited for name, _, inhibited in INHIBIT_CASES}
+            deadline = time.monotonic() + 15
             while True:
                 alerts = api(port, "/api/v2/alerts")
                 state = {a["labels"]["case"]: bool(a["status"]["inhibitedBy"]) for a in alerts}
-                if len(state) == len(INHIBIT_CASES) or time.monotonic() > deadline:
+                if state == expected or time.monotonic() > deadline:
                     break
                 time.sleep(0.2)
             for name, _, inhibited in INHIBIT_CASES:
