@@ -4,7 +4,9 @@
 // - label storage: heap bytes (malloc chunks included) that creating the
 //   series took, measured with mallinfo2;
 // - cells: how many 8-byte cells the cell allocator handed to one series; each
-//   writer thread's slab holds its own copy of those cells.
+//   writer thread's slab holds its own copy of those cells;
+// - counters that take fractional increments also use one shared 8-byte cell
+//   at the same index (reserved on first use, committed page by page).
 #ifndef PROMCXX_BENCH_MEMORY_MODEL_HPP
 #define PROMCXX_BENCH_MEMORY_MODEL_HPP
 
@@ -26,10 +28,16 @@ struct series_memory {
   double in_metric_bytes = 0;  // slot + index entries + share of the metric's fixed part
   double label_bytes = 0;      // heap holding the label values of a runtime-created series
   std::size_t cells = 0;       // 8-byte cells per writer thread
+  std::size_t shared_bytes = 0;  // counters: the one shared cell that takes fractional increments
 
   [[nodiscard]] double bytes(std::size_t writer_threads) const noexcept {
     return in_metric_bytes + label_bytes +
            static_cast<double>(cells * sizeof(promcxx::detail::cell) * writer_threads);
+  }
+  /// A counter that also receives fractional increments (for example seconds) uses its
+  /// shared fractional cell too: 8 bytes per series, not per thread.
+  [[nodiscard]] double bytes_with_fractions(std::size_t writer_threads) const noexcept {
+    return bytes(writer_threads) + static_cast<double>(shared_bytes);
   }
 };
 
@@ -62,6 +70,7 @@ const series_memory& measure_series_memory() {
     const auto cells_after = promcxx::detail::global_cells.high_water();
     m.label_bytes = static_cast<double>(heap_after - heap_before) / static_cast<double>(memory_series_cap);
     m.cells = (cells_after - cells_before) / memory_series_cap;
+    if constexpr (Metric::type == promcxx::metric_type::counter) m.shared_bytes = sizeof(promcxx::detail::cell);
     return m;
   }();
   return measured;

@@ -12,6 +12,11 @@ void print(const char* name, const bench::series_memory& m, bool last) {
     const auto threads = bench::memory_thread_counts[i];
     std::printf("%s\"%zu\": %.1f", i == 0 ? "" : ", ", threads, m.bytes(threads));
   }
+  std::printf("}, \"shared_bytes\": %zu, \"bytes_per_series_with_fractions\": {", m.shared_bytes);
+  for (std::size_t i = 0; i < bench::memory_thread_counts.size(); ++i) {
+    const auto threads = bench::memory_thread_counts[i];
+    std::printf("%s\"%zu\": %.1f", i == 0 ? "" : ", ", threads, m.bytes_with_fractions(threads));
+  }
   std::printf("}}%s\n", last ? "" : ",");
 }
 

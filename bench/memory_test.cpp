@@ -49,6 +49,21 @@ TEST_CASE("memory: every writer thread writes its own slab") {
   CHECK(handle.value() == 2.0);
 }
 
+TEST_CASE("memory: fractional counter increments share one cell per series instead of one per thread") {
+  const auto cell = promcxx::detail::global_cells.allocate(1);
+  REQUIRE(cell != 0);
+  promcxx::counter_handle handle{cell};
+  std::thread a{[&] { handle.inc(0.25); }};
+  a.join();
+  std::thread b{[&] { handle.inc(0.5); }};
+  b.join();
+  handle.inc(2.0);  // whole amounts stay in the writer's integer cell
+  CHECK(promcxx::detail::sum_cells_u64(cell) == 2);
+  CHECK(promcxx::detail::global_fractions.read(cell) == 0.75);
+  CHECK(handle.value() == 2.75);
+  promcxx::detail::global_cells.release(cell, 1);
+}
+
 TEST_CASE("memory: counter series meet the targets (128 bytes with 1 writer thread, 1 KiB with 64)") {
   const auto counter = bench::measure_series_memory<bench::memory_counter>();
   const auto histogram = bench::measure_series_memory<bench::memory_histogram>();

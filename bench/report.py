@@ -115,6 +115,11 @@ class Report:
             per = self.memory.get(kind, {}).get("bytes_per_series", {})
             self.target(f"memory per {kind} series, 1 writer thread", per.get("1"), "<=", limit1, unit=" B")
             self.target(f"memory per {kind} series, 64 writer threads", per.get("64"), "<=", limit64, unit=" B")
+            frac = self.memory.get(kind, {}).get("bytes_per_series_with_fractions", {})
+            self.target(f"memory per {kind} series that also takes fractional increments, 1 writer thread",
+                        frac.get("1"), "<=", limit1, unit=" B")
+            self.target(f"memory per {kind} series that also takes fractional increments, 64 writer threads",
+                        frac.get("64"), "<=", limit64, unit=" B")
         series = self.ns("render_counters_10k/text_0_0_4", 1)
         self.target("render 10k counter series, text 0.0.4, ns per series (aim)",
                     series / 1e4 if series else None, "<=", 150, unit=" ns")
@@ -229,7 +234,8 @@ class Report:
         md.append("## Memory per series (bench/memory_model.hpp, checked by the `bench` test suite)\n")
         md.append("Series slot, index entries and the metric's fixed part (sizeof the metric / 1024 series), "
                   "heap for two label values of 13 bytes, and 8 bytes per cell per writer thread (one slab per "
-                  "thread).\n")
+                  "thread). Counters keep whole increments in those per-thread integer cells; a counter that also "
+                  "gets fractional increments uses one more 8-byte cell shared by all threads.\n")
         md.append("| Metric | In metric | Label heap | Cells | 1 thread | 2 threads | 16 threads | 64 threads |")
         md.append("|---|---|---|---|---|---|---|---|")
         for kind in ("counter", "histogram"):
@@ -238,7 +244,12 @@ class Report:
                 continue
             b = m["bytes_per_series"]
             md.append(f"| {kind} | {m['in_metric_bytes']:.0f} B | {m['label_bytes']:.0f} B | {m['cells']} | "
-                      f"{b['1']:.0f} B | {b['2']:.0f} B | {b['16']:.0f} B | {b['64']:.0f} B |")
+                      f"{b['1']:.1f} B | {b['2']:.1f} B | {b['16']:.1f} B | {b['64']:.1f} B |")
+            f = m.get("bytes_per_series_with_fractions")
+            if f and m.get("shared_bytes"):
+                md.append(f"| {kind}, also fractional increments | {m['in_metric_bytes']:.0f} B "
+                          f"+ {m['shared_bytes']} B shared | {m['label_bytes']:.0f} B | {m['cells']} | "
+                          f"{f['1']:.1f} B | {f['2']:.1f} B | {f['16']:.1f} B | {f['64']:.1f} B |")
         md.append("")
 
         if self.compile.get("cases"):
