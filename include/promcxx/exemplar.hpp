@@ -363,7 +363,7 @@ class exemplar_histogram_handle {
 /// A counter declared with `promcxx::exemplars`.
 template <fixed_string Name, fixed_string Help, class... Options>
   requires detail::wants_exemplars<Options...>
-class counter<Name, Help, Options...>
+class counter<Name, Help, Options...> final
     : public detail::metric_base<counter<Name, Help, Options...>,
                                  detail::descriptor<metric_type::counter, Name, Help, Options...>,
                                  detail::exemplar_counter_payload, exemplar_counter_handle> {
@@ -417,7 +417,7 @@ class counter<Name, Help, Options...>
 /// A histogram declared with `promcxx::exemplars`: one exemplar per bucket.
 template <fixed_string Name, fixed_string Help, class... Options>
   requires detail::wants_exemplars<Options...>
-class histogram<Name, Help, Options...>
+class histogram<Name, Help, Options...> final
     : public detail::metric_base<
           histogram<Name, Help, Options...>, detail::descriptor<metric_type::histogram, Name, Help, Options...>,
           detail::exemplar_histogram_payload<

@@ -412,7 +412,7 @@ class metric_base : public family_base {
 ///     inline promcxx::counter<"jobs_total", "Jobs run.", promcxx::labels<"queue">> jobs;
 ///     jobs.labels("default").inc();
 template <fixed_string Name, fixed_string Help, class... Options>
-class counter : public detail::metric_base<counter<Name, Help, Options...>,
+class counter final : public detail::metric_base<counter<Name, Help, Options...>,
                                            detail::descriptor<metric_type::counter, Name, Help, Options...>,
                                            detail::cell_payload, counter_handle> {
   using base = detail::metric_base<counter, detail::descriptor<metric_type::counter, Name, Help, Options...>,
@@ -449,7 +449,7 @@ class counter : public detail::metric_base<counter<Name, Help, Options...>,
 
 /// A value that goes up and down. Not sharded: `set` must win over earlier writes.
 template <fixed_string Name, fixed_string Help, class... Options>
-class gauge : public detail::metric_base<gauge<Name, Help, Options...>,
+class gauge final : public detail::metric_base<gauge<Name, Help, Options...>,
                                          detail::descriptor<metric_type::gauge, Name, Help, Options...>,
                                          detail::gauge_payload, gauge_handle> {
   using base = detail::metric_base<gauge, detail::descriptor<metric_type::gauge, Name, Help, Options...>,
@@ -489,7 +489,7 @@ class gauge : public detail::metric_base<gauge<Name, Help, Options...>,
 /// the count is the sum of the buckets, so `+Inf` equals `_count` and buckets
 /// are cumulative even while other threads observe.
 template <fixed_string Name, fixed_string Help, class... Options>
-class histogram
+class histogram final
     : public detail::metric_base<
           histogram<Name, Help, Options...>, detail::descriptor<metric_type::histogram, Name, Help, Options...>,
           detail::cell_payload,

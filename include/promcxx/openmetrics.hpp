@@ -90,10 +90,10 @@ inline void append_om_sample(std::string& out, std::string_view name, std::strin
 /// gets neither `_sum` nor `_count` (they come together or not at all), and a
 /// summary's `_sum` is left out when negative or NaN. Text 0.0.4 keeps them.
 inline void encode_openmetrics(const snapshot& snap, std::string& out) {
-  std::string family;
+  std::string_view family;
   for (const auto& f : snap.families) {
-    family.assign(snap.view(f.name));
-    if (f.type == metric_type::counter && family.ends_with("_total")) family.resize(family.size() - 6);
+    family = snap.view(f.name);
+    if (f.type == metric_type::counter && family.ends_with("_total")) family.remove_suffix(6);
     out.append("# TYPE ");
     out.append(family);
     out.push_back(' ');

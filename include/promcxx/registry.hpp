@@ -160,21 +160,21 @@ class collect_sink {
     for (const auto s : states) out_.states.push_back(out_.store(s));
     out_.families.push_back(f);
     open_ = true;
-    const_label_texts_.clear();
-    for (const auto& [n, v] : const_labels_) const_label_texts_.push_back({out_.store(n), out_.store(v)});
-    label_name_texts_.clear();
-    for (const auto n : label_names) label_name_texts_.push_back(out_.store(n));
+    out_.scratch_const_labels.clear();
+    for (const auto& [n, v] : const_labels_) out_.scratch_const_labels.push_back({out_.store(n), out_.store(v)});
+    out_.scratch_label_names.clear();
+    for (const auto n : label_names) out_.scratch_label_names.push_back(out_.store(n));
   }
   /// Appends a series with the family's label names; its values follow in `out().values`.
   void begin_trusted_series(std::span<const std::string_view> label_values, double created) {
     snapshot::series s;
     s.first_label = static_cast<std::uint32_t>(out_.labels.size());
-    s.label_count = static_cast<std::uint32_t>(const_label_texts_.size() + label_name_texts_.size());
+    s.label_count = static_cast<std::uint32_t>(out_.scratch_const_labels.size() + out_.scratch_label_names.size());
     s.first_value = static_cast<std::uint32_t>(out_.values.size());
     s.created = created;
-    out_.labels.insert(out_.labels.end(), const_label_texts_.begin(), const_label_texts_.end());
-    for (std::size_t i = 0; i < label_name_texts_.size(); ++i)
-      out_.labels.push_back({label_name_texts_[i], out_.store(label_values[i])});
+    out_.labels.insert(out_.labels.end(), out_.scratch_const_labels.begin(), out_.scratch_const_labels.end());
+    for (std::size_t i = 0; i < out_.scratch_label_names.size(); ++i)
+      out_.labels.push_back({out_.scratch_label_names[i], out_.store(label_values[i])});
     out_.all_series.push_back(s);
     ++out_.families.back().series_count;
   }
@@ -257,10 +257,10 @@ class collect_sink {
     }
     snapshot::series s;
     s.first_label = static_cast<std::uint32_t>(out_.labels.size());
-    s.label_count = static_cast<std::uint32_t>(const_label_texts_.size() + labels.size());
+    s.label_count = static_cast<std::uint32_t>(out_.scratch_const_labels.size() + labels.size());
     s.first_value = static_cast<std::uint32_t>(out_.values.size());
     s.created = created;
-    out_.labels.insert(out_.labels.end(), const_label_texts_.begin(), const_label_texts_.end());
+    out_.labels.insert(out_.labels.end(), out_.scratch_const_labels.begin(), out_.scratch_const_labels.end());
     for (const auto& l : labels) out_.labels.push_back({out_.store(l.name), out_.store(l.value)});
     out_.all_series.push_back(s);
     ++out_.families.back().series_count;
@@ -269,8 +269,6 @@ class collect_sink {
 
   snapshot& out_;
   std::span<const std::pair<std::string, std::string>> const_labels_;
-  std::vector<snapshot::label> const_label_texts_;
-  std::vector<snapshot::text> label_name_texts_;
   std::uint64_t errors_ = 0;
   bool open_ = false;
 };
@@ -415,10 +413,13 @@ class registry {
   }
 
   void sort_and_dedupe(snapshot& out, collect_sink&) const {
-    std::stable_sort(out.families.begin(), out.families.end(),
-                     [&out](const snapshot::family& a, const snapshot::family& b) {
-                       return out.view(a.name) < out.view(b.name);
-                     });
+    // In-place sort (stable_sort would allocate every scrape); ties keep collection
+    // order, which first_series records, so a registered metric wins over a collector.
+    std::sort(out.families.begin(), out.families.end(), [&out](const snapshot::family& a, const snapshot::family& b) {
+      const auto na = out.view(a.name);
+      const auto nb = out.view(b.name);
+      return na != nb ? na < nb : a.first_series < b.first_series;
+    });
     // Two families with one name would make the exposition invalid: keep the first.
     const auto last = std::unique(out.families.begin(), out.families.end(),
                                   [&out](const snapshot::family& a, const snapshot::family& b) {

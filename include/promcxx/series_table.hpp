@@ -21,6 +21,7 @@
 #include <new>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "config.hpp"
 #include "names.hpp"
@@ -171,7 +172,7 @@ class series_table {
     init(s.payload);
     for (std::size_t pos = s.hash & (index_size - 1);; pos = (pos + 1) & (index_size - 1)) {
       if (index_[pos].load(std::memory_order_relaxed) == 0) {
-        index_[pos].store(n + 1, std::memory_order_release);
+        index_[pos].store(static_cast<index_entry>(n + 1), std::memory_order_release);
         break;
       }
     }
@@ -196,7 +197,9 @@ class series_table {
   }
 
   std::array<slot, Cap + 1> slots_{};
-  std::array<std::atomic<std::uint32_t>, index_size> index_{};  // slot + 1; 0 = empty
+  // Index entries hold slot + 1 (0 = empty); 16 bits suffice below 65535 series, saving 8 bytes per series.
+  using index_entry = std::conditional_t<(Cap < 65535), std::uint16_t, std::uint32_t>;
+  std::array<std::atomic<index_entry>, index_size> index_{};
   std::atomic<std::uint32_t> size_{0};
   std::atomic<bool> overflow_used_{false};
   std::atomic<std::uint64_t> rejected_{0};

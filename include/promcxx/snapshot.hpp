@@ -81,6 +81,9 @@ class snapshot {
   std::vector<std::uint32_t> exemplar_refs;  // index into exemplars, or none
   std::vector<exemplar> exemplars;
   std::string arena;
+  // Per-family scratch of collect_sink, kept here so its capacity is reused between scrapes.
+  std::vector<label> scratch_const_labels;
+  std::vector<text> scratch_label_names;
 
   void clear() noexcept {
     families.clear();

@@ -110,7 +110,7 @@ class stateset_handle {
 /// `states<...>` (required, 1 to 64 states), `labels<...>`, `label_values<...>`,
 /// `max_series<N>`. Series start with every state 0.
 template <fixed_string Name, fixed_string Help, class... Options>
-class stateset
+class stateset final
     : public detail::metric_base<
           stateset<Name, Help, Options...>, detail::descriptor<metric_type::stateset, Name, Help, Options...>,
           detail::gauge_payload,

@@ -48,7 +48,7 @@ class summary_handle {
 /// Count and sum of observations (no quantiles). Options: `labels<...>`
 /// (never `quantile`), `label_values<...>`, `max_series<N>`, `unit<...>`.
 template <fixed_string Name, fixed_string Help, class... Options>
-class summary : public detail::metric_base<summary<Name, Help, Options...>,
+class summary final : public detail::metric_base<summary<Name, Help, Options...>,
                                            detail::descriptor<metric_type::summary, Name, Help, Options...>,
                                            detail::cell_payload, summary_handle> {
   using base = detail::metric_base<summary, detail::descriptor<metric_type::summary, Name, Help, Options...>,

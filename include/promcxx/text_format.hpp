@@ -64,14 +64,16 @@ inline void append_count_sample(std::string& out, std::string_view name, std::st
 /// which 0.0.4 lacks, are written as gauges the way OpenMetrics maps them.
 inline void encode_text(const snapshot& snap, std::string& out) {
   for (const auto& f : snap.families) {
-    std::string name{snap.view(f.name)};
-    if (f.type == metric_type::info) name += "_info";
+    const std::string_view name = snap.view(f.name);
+    const std::string_view info_suffix = f.type == metric_type::info ? "_info" : "";  // no allocation per family
     out.append("# HELP ");
     out.append(name);
+    out.append(info_suffix);
     out.push_back(' ');
     detail::append_escaped_help(out, snap.view(f.help));
     out.append("\n# TYPE ");
     out.append(name);
+    out.append(info_suffix);
     switch (f.type) {
       case metric_type::counter: out.append(" counter\n"); break;
       case metric_type::histogram: out.append(" histogram\n"); break;
@@ -99,7 +101,7 @@ inline void encode_text(const snapshot& snap, std::string& out) {
           detail::append_sample(out, name, "_sum", snap, s, v[0]);
           detail::append_count_sample(out, name, "_count", snap, s, v[1]);
           break;
-        case metric_type::info: detail::append_sample(out, name, "", snap, s, 1.0); break;
+        case metric_type::info: detail::append_sample(out, name, info_suffix, snap, s, 1.0); break;
         case metric_type::stateset:
           for (std::uint32_t st = 0; st < f.bound_count; ++st)
             detail::append_sample(out, name, "", snap, s, v[st], name, snap.view(snap.states[f.first_bound + st]));

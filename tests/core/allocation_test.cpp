@@ -2,6 +2,7 @@
 #include "test_config.hpp"
 
 #include <promcxx/core.hpp>
+#include <promcxx/exposition.hpp>
 
 #include <doctest/doctest.h>
 
@@ -82,4 +83,35 @@ TEST_CASE("allocation: millions of hot-path operations on concurrent threads all
   const auto probe = allocations.load();
   by_peer.labels("node-9", "vote").inc();
   CHECK(allocations.load() > probe);
+}
+
+namespace {
+struct fixed_collector : promcxx::collector {
+  void collect(promcxx::collect_sink& sink) const override {
+    if (sink.family("collected_widgets", "Widgets computed at scrape time.", promcxx::metric_type::gauge))
+      sink.sample({{"kind", "sprocket"}}, 3);
+  }
+};
+} // namespace
+
+TEST_CASE("allocation: a steady-state render allocates nothing once its buffers have grown") {
+  promcxx::registry reg;
+  reg.set_const_labels({{"node_id", "node-with-a-long-name-1"}});
+  promcxx::counter<"a_rather_long_family_name_total", "Help.", promcxx::labels<"path">> requests{reg};
+  promcxx::histogram<"another_long_histogram_name_seconds", "Help."> latency{reg};
+  promcxx::info<"build_information", "Build.", promcxx::labels<"version">> build{reg};
+  fixed_collector collected;
+  reg.add(collected);
+  for (int i = 0; i < 50; ++i) requests.labels("/path/number/" + std::to_string(i)).inc();
+  latency.observe(0.3);
+  build.set("1.2.3");
+  std::string out;
+  for (const auto format : {promcxx::exposition_format::text_0_0_4, promcxx::exposition_format::openmetrics_1_0_0}) {
+    promcxx::render(reg, format, out);  // grows the buffers
+    promcxx::render(reg, format, out);
+    const auto before = allocations.load();
+    promcxx::render(reg, format, out);
+    CHECK(allocations.load() - before == 0);
+    CHECK(out.find("collected_widgets") != std::string::npos);
+  }
 }

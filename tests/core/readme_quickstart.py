@@ -46,7 +46,18 @@ def main() -> int:
             print(f"  {line}")
         print(f"actual output:\n{run.stdout}")
         return 1
-    print("README quick start compiles, runs and prints what README shows")
+    # Every other C++ block must compile too (not run: they may serve forever).
+    for number, (lang, body) in enumerate(blocks):
+        if lang != "cpp" or number == code_index:
+            continue
+        snippet = work / f"snippet_{number}.cpp"
+        snippet.write_text(body, encoding="utf-8")
+        check = subprocess.run([*compiler, "-std=c++20", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-I", include_dir,
+                                str(snippet)], capture_output=True, text=True)
+        if check.returncode != 0:
+            print(f"README C++ block {number} does not compile:\n{body}\n{check.stderr}")
+            return 1
+    print("README quick start compiles, runs and prints what README shows; every other C++ block compiles")
     return 0
 
 
