@@ -29,6 +29,19 @@ struct label_pair {
   std::string_view value;
 };
 
+/// Native buckets of one histogram series for collect_sink: dense counts of
+/// consecutive bucket indices starting at `positive_first` / `negative_first`
+/// (zeros allowed; the sink stores them as spans).
+struct native_buckets {
+  std::int32_t schema = 3;
+  double zero_threshold = 0;
+  std::uint64_t zero_count = 0;
+  std::int32_t positive_first = 0;
+  std::span<const std::uint64_t> positive;
+  std::int32_t negative_first = 0;
+  std::span<const std::uint64_t> negative;
+};
+
 namespace detail {
 
 /// Base of every compile-time metric: an intrusive node in one registry's list,
@@ -96,6 +109,12 @@ class collect_sink {
                         std::string_view unit = {}) {
     return begin(name, help, metric_type::histogram, unit, bounds, {});
   }
+  /// A histogram family whose series carry native buckets; `bounds` are the
+  /// classic buckets exposed alongside and may be empty.
+  bool native_histogram_family(std::string_view name, std::string_view help, std::span<const double> bounds = {},
+                               std::string_view unit = {}) {
+    return begin(name, help, metric_type::histogram, unit, bounds, {}, true);
+  }
   bool stateset_family(std::string_view name, std::string_view help, std::span<const std::string_view> states) {
     return begin(name, help, metric_type::stateset, {}, {}, states);
   }
@@ -120,6 +139,21 @@ class collect_sink {
     if (!add_series(labels, created)) return;
     for (const auto c : cumulative) out_.values.push_back(static_cast<double>(c));
     out_.values.push_back(sum);
+  }
+  /// A histogram series with native buckets (any histogram family). Rejected
+  /// unless schema is -4..8, the zero threshold finite and >= 0, and the zero,
+  /// positive and negative buckets add up to the count, cumulative.back().
+  void native_histogram_sample(std::span<const label_pair> labels, std::span<const std::uint64_t> cumulative,
+                               double sum, const native_buckets& native, double created = 0) {
+    if (!accepts({metric_type::histogram})) return;
+    const auto& f = out_.families.back();
+    if (cumulative.size() != f.bound_count + 1 || !std::is_sorted(cumulative.begin(), cumulative.end()))
+      return reject();
+    if (!native_fits(native, cumulative.back())) return reject();
+    if (!add_series(labels, created)) return;
+    for (const auto c : cumulative) out_.values.push_back(static_cast<double>(c));
+    out_.values.push_back(sum);
+    append_trusted_native(native);
   }
   void summary_sample(std::span<const label_pair> labels, std::uint64_t count, double sum, double created = 0) {
     if (!accepts({metric_type::summary})) return;
@@ -179,6 +213,20 @@ class collect_sink {
     ++out_.families.back().series_count;
   }
 
+  /// Attaches native buckets to the series begun last (trusted: not validated).
+  void append_trusted_native(const native_buckets& n) {
+    snapshot::native_histogram h;
+    h.schema = n.schema;
+    h.zero_threshold = n.zero_threshold;
+    h.zero_count = n.zero_count;
+    h.first_span = static_cast<std::uint32_t>(out_.native_spans.size());
+    h.first_count = static_cast<std::uint32_t>(out_.native_counts.size());
+    h.positive_span_count = append_spans(n.positive_first, n.positive, h.positive_count);
+    h.negative_span_count = append_spans(n.negative_first, n.negative, h.negative_count);
+    out_.all_series.back().native = static_cast<std::uint32_t>(out_.natives.size());
+    out_.natives.push_back(h);
+  }
+
   /// Closes the current family: sorts its series by label values and drops it if empty.
   void end_family() {
     if (!open_) return;
@@ -212,7 +260,7 @@ class collect_sink {
   void reject() noexcept { ++errors_; }
 
   bool begin(std::string_view name, std::string_view help, metric_type type, std::string_view unit,
-             std::span<const double> bounds, std::span<const std::string_view> states) {
+             std::span<const double> bounds, std::span<const std::string_view> states, bool native = false) {
     end_family();
     const bool name_ok = detail::is_metric_name(name) && !help.empty() && detail::is_valid_utf8(help) &&
                          (type == metric_type::counter) == detail::has_suffix(name, "_total") &&
@@ -220,7 +268,7 @@ class collect_sink {
     bool shape_ok = true;
     for (std::size_t i = 0; i < bounds.size(); ++i)
       shape_ok = shape_ok && detail::is_finite(bounds[i]) && (i == 0 || bounds[i - 1] < bounds[i]);
-    if (type == metric_type::histogram && bounds.empty()) shape_ok = false;
+    if (type == metric_type::histogram && bounds.empty() && !native) shape_ok = false;
     for (const auto s : states) shape_ok = shape_ok && !s.empty() && detail::is_valid_utf8(s);
     if (!name_ok || !shape_ok) {
       reject();
@@ -237,6 +285,51 @@ class collect_sink {
     if (type == metric_type::info || type == metric_type::stateset) return false;
     if (type == metric_type::counter && name.ends_with("_total")) name.remove_suffix(6);
     return name.size() > unit.size() + 1 && name.ends_with(unit) && name[name.size() - unit.size() - 1] == '_';
+  }
+
+  static bool native_fits(const native_buckets& n, std::uint64_t count) noexcept {
+    if (n.schema < -4 || n.schema > 8 || !detail::is_finite(n.zero_threshold) || n.zero_threshold < 0) return false;
+    std::uint64_t total = n.zero_count;
+    for (const auto span : {n.positive, n.negative})
+      for (const auto c : span) {
+        if (total + c < total) return false;  // overflow
+        total += c;
+      }
+    return total == count;
+  }
+
+  // Runs of up to two empty buckets stay inside a span: a new span costs about
+  // as much as two zero deltas (client_golang makes the same choice).
+  std::uint32_t append_spans(std::int32_t first, std::span<const std::uint64_t> counts, std::uint32_t& stored) {
+    std::size_t i = 0, end = counts.size();
+    while (i < end && counts[i] == 0) ++i;
+    while (end > i && counts[end - 1] == 0) --end;
+    std::uint32_t spans = 0;
+    std::int64_t previous_end = 0;
+    while (i < end) {
+      std::size_t j = i + 1;
+      while (j < end) {
+        if (counts[j] != 0) {
+          ++j;
+          continue;
+        }
+        std::size_t k = j;
+        while (counts[k] == 0) ++k;  // ends before `end`: trailing zeros were trimmed
+        if (k - j > 2) break;
+        j = k;
+      }
+      const std::int64_t index = first + static_cast<std::int64_t>(i);
+      out_.native_spans.push_back({static_cast<std::int32_t>(spans == 0 ? index : index - previous_end),
+                                   static_cast<std::uint32_t>(j - i)});
+      out_.native_counts.insert(out_.native_counts.end(), counts.begin() + static_cast<std::ptrdiff_t>(i),
+                                counts.begin() + static_cast<std::ptrdiff_t>(j));
+      stored += static_cast<std::uint32_t>(j - i);
+      previous_end = index + static_cast<std::int64_t>(j - i);
+      ++spans;
+      i = j;
+      while (i < end && counts[i] == 0) ++i;
+    }
+    return spans;
   }
 
   bool add_series(std::span<const label_pair> labels, double created) {

@@ -60,6 +60,27 @@ class snapshot {
     std::uint32_t first_value = 0;
     std::uint32_t first_exemplar = none;  // per value slot indices into exemplar_refs, or none
     double created = 0;                   // seconds since the epoch; 0 = unknown
+    std::uint32_t native = none;          // histogram: index into natives, or none (classic only)
+  };
+  /// A run of consecutive native buckets: `offset` is the first bucket index
+  /// for a histogram's first span of one sign, else the gap after the previous span.
+  struct bucket_span {
+    std::int32_t offset = 0;
+    std::uint32_t length = 0;
+  };
+  /// Native (sparse exponential) part of a histogram series. Bucket i covers
+  /// (2^((i-1)*2^-schema), 2^(i*2^-schema)] in magnitude; counts are absolute,
+  /// one per bucket the spans cover (encoders derive deltas).
+  struct native_histogram {
+    std::int32_t schema = 0;
+    double zero_threshold = 0;
+    std::uint64_t zero_count = 0;
+    std::uint32_t first_span = 0;  // positive spans, then negative spans, in native_spans
+    std::uint32_t positive_span_count = 0;
+    std::uint32_t negative_span_count = 0;
+    std::uint32_t first_count = 0;  // positive counts, then negative counts, in native_counts
+    std::uint32_t positive_count = 0;
+    std::uint32_t negative_count = 0;
   };
   struct family {
     text name;
@@ -80,6 +101,9 @@ class snapshot {
   std::vector<text> states;
   std::vector<std::uint32_t> exemplar_refs;  // index into exemplars, or none
   std::vector<exemplar> exemplars;
+  std::vector<native_histogram> natives;
+  std::vector<bucket_span> native_spans;
+  std::vector<std::uint64_t> native_counts;
   std::string arena;
   // Per-family scratch of collect_sink, kept here so its capacity is reused between scrapes.
   std::vector<label> scratch_const_labels;
@@ -94,6 +118,9 @@ class snapshot {
     states.clear();
     exemplar_refs.clear();
     exemplars.clear();
+    natives.clear();
+    native_spans.clear();
+    native_counts.clear();
     arena.clear();
   }
 
