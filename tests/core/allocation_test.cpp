@@ -1,5 +1,6 @@
-// Zero allocations on the hot path, proven with counting global operator new.
+// Zero allocations on the hot path, proven with the counting global operator new of tests/support.
 #include "test_config.hpp"
+#include "alloc_counter.hpp"
 
 #include <promcxx/core.hpp>
 #include <promcxx/exposition.hpp>
@@ -14,25 +15,7 @@
 #include <thread>
 #include <vector>
 
-namespace {
-std::atomic<std::size_t> allocations{0};
-} // namespace
-
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc{};
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+using promcxx_test::allocations;
 
 TEST_CASE("allocation: millions of hot-path operations on concurrent threads allocate nothing") {
   promcxx::registry reg;
@@ -72,17 +55,17 @@ TEST_CASE("allocation: millions of hot-path operations on concurrent threads all
     });
   }
   sync.arrive_and_wait();
-  const auto before = allocations.load();
+  const auto before = allocations();
   sync.arrive_and_wait();
-  const auto after = allocations.load();
+  const auto after = allocations();
   for (auto& w : workers) w.join();
   CHECK(after - before == 0);
   CHECK(ops.value() == threads * (1 + 3.0 * iterations));
   CHECK(by_peer.labels(peer, kind).value() == 1 + 2.0 * threads * iterations);
   // The counting operator new is live: creating a new series does allocate.
-  const auto probe = allocations.load();
+  const auto probe = allocations();
   by_peer.labels("node-9", "vote").inc();
-  CHECK(allocations.load() > probe);
+  CHECK(allocations() > probe);
 }
 
 namespace {
@@ -109,9 +92,9 @@ TEST_CASE("allocation: a steady-state render allocates nothing once its buffers 
   for (const auto format : {promcxx::exposition_format::text_0_0_4, promcxx::exposition_format::openmetrics_1_0_0}) {
     promcxx::render(reg, format, out);  // grows the buffers
     promcxx::render(reg, format, out);
-    const auto before = allocations.load();
+    const auto before = allocations();
     promcxx::render(reg, format, out);
-    CHECK(allocations.load() - before == 0);
+    CHECK(allocations() - before == 0);
     CHECK(out.find("collected_widgets") != std::string::npos);
   }
 }
