@@ -1,5 +1,6 @@
 // Exemplars on counters and histogram buckets: placement, limits, drops and torn-read safety.
-#include "om_test_config.hpp"
+#include "test_config.hpp"
+#include "alloc_counter.hpp"
 
 #include <atomic>
 #include <charconv>
@@ -17,28 +18,7 @@
 
 #include "om_test_util.hpp"
 
-namespace {
-std::atomic<long> allocations{0};
-} // namespace
-
-// Counts allocations so a test can show that recording an exemplar allocates nothing.
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc{};
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+using promcxx_test::allocations;  // counting operator new: tests/support/alloc_counter.cpp
 
 namespace {
 
@@ -127,7 +107,7 @@ TEST_CASE("exemplar: the 128-code-point limit is enforced, the value still count
   const auto dropped_before = promcxx::exemplars_dropped();
   const std::string too_long(128 - 8 + 1, 'y');
   CHECK_THROWS_WITH_AS(c.inc(1, {{"trace_id", too_long}}),
-                       doctest::Contains("exemplar labels exceed 128 code points"), om_test::contract_violation);
+                       doctest::Contains("exemplar labels exceed 128 code points"), promcxx_test::contract_violation);
   CHECK(promcxx::exemplars_dropped() == dropped_before + 1);
   CHECK(c.value() == 2);  // counted although the exemplar was dropped
   const auto line = line_starting(om_test::openmetrics(reg), "limit_total");
@@ -141,7 +121,7 @@ TEST_CASE("exemplar: the 128-code-point limit is enforced, the value still count
   CHECK(line_starting(om_test::openmetrics(reg), "limit_total").find(accented) != std::string::npos);
   std::string accented_long;
   for (int i = 0; i < 121; ++i) accented_long += "\xc3\xa9";
-  CHECK_THROWS_AS(c.inc(1, {{"trace_id", accented_long}}), om_test::contract_violation);
+  CHECK_THROWS_AS(c.inc(1, {{"trace_id", accented_long}}), promcxx_test::contract_violation);
   CHECK(promcxx::exemplars_dropped() == dropped_before + 2);
 }
 
@@ -152,10 +132,10 @@ TEST_CASE("exemplar: invalid runtime names, duplicates and bad UTF-8 are dropped
   const promcxx::label_pair bad_name[] = {{"trace-id", "a"}};
   const promcxx::label_pair reserved[] = {{"__trace", "a"}};
   const promcxx::label_pair duplicate[] = {{"a", "1"}, {"a", "2"}};
-  CHECK_THROWS_AS(h.observe(2, bad_name), om_test::contract_violation);
-  CHECK_THROWS_AS(h.observe(2, reserved), om_test::contract_violation);
-  CHECK_THROWS_AS(h.observe(2, duplicate), om_test::contract_violation);
-  CHECK_THROWS_AS(h.observe(2, {{"trace_id", "\xed\xa0\x80"}}), om_test::contract_violation);
+  CHECK_THROWS_AS(h.observe(2, bad_name), promcxx_test::contract_violation);
+  CHECK_THROWS_AS(h.observe(2, reserved), promcxx_test::contract_violation);
+  CHECK_THROWS_AS(h.observe(2, duplicate), promcxx_test::contract_violation);
+  CHECK_THROWS_AS(h.observe(2, {{"trace_id", "\xed\xa0\x80"}}), promcxx_test::contract_violation);
   CHECK(promcxx::exemplars_dropped() == dropped_before + 4);
   CHECK(h.count() == 4);
   CHECK(om_test::openmetrics(reg).find(" # {") == std::string::npos);
@@ -163,7 +143,7 @@ TEST_CASE("exemplar: invalid runtime names, duplicates and bad UTF-8 are dropped
 
 TEST_CASE("exemplar: dropped exemplars appear as promcxx_exemplars_dropped_total in the default registry") {
   promcxx::counter<"dropper_total", "Drops.", promcxx::exemplars> c{promcxx::unregistered};
-  CHECK_THROWS_AS(c.inc(1, {{"trace_id", std::string(200, 'z')}}), om_test::contract_violation);
+  CHECK_THROWS_AS(c.inc(1, {{"trace_id", std::string(200, 'z')}}), promcxx_test::contract_violation);
   const auto om = om_test::openmetrics(promcxx::default_registry());
   const auto line = line_starting(om, "promcxx_exemplars_dropped_total ");
   REQUIRE_FALSE(line.empty());
@@ -221,12 +201,12 @@ TEST_CASE("exemplar: recording one allocates nothing") {
   series.inc(1, {{"trace_id", "warm-up"}});  // the thread's first write adopts its slab
   h.observe(1, {{"trace_id", "warm-up"}});
   const std::string trace(32, 'f');
-  const long before = allocations.load();
+  const auto before = allocations();
   for (int i = 0; i < 1000; ++i) {
     series.inc(1, {{"trace_id", trace}, {"span_id", "00f067aa0ba902b7"}});
     h.observe(i * 0.01, {{"trace_id", trace}});
   }
-  CHECK(allocations.load() == before);
+  CHECK(allocations() == before);
   CHECK(series.value() == 1001);
   CHECK(h.count() == 1001);
 }

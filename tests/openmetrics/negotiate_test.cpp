@@ -1,5 +1,5 @@
 // Format negotiation with the Accept headers real scrapers send (expfmt.Negotiate rules).
-#include "om_test_config.hpp"
+#include "test_config.hpp"
 
 #include <promcxx/exposition.hpp>
 

@@ -1,5 +1,5 @@
 // The OpenMetrics 1.0.0 encoder, on snapshots built by collectors with fixed values.
-#include "om_test_config.hpp"
+#include "test_config.hpp"
 
 #include <cmath>
 #include <cstdint>

@@ -1,5 +1,6 @@
 // process_* metrics against values this test reads from /proc on its own.
-#include "om_test_config.hpp"
+#include "test_config.hpp"
+#include "alloc_counter.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -22,30 +23,7 @@
 
 #include "om_test_util.hpp"
 
-namespace {
-
-std::atomic<long> allocations{0};
-
-} // namespace
-
-// Counts allocations so the test can show a reading allocates nothing.
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc{};
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+using promcxx_test::allocations;  // counting operator new: tests/support/alloc_counter.cpp
 
 namespace {
 
@@ -151,9 +129,9 @@ TEST_CASE("process collector: open fds follow descriptors this test opens") {
 
 TEST_CASE("process collector: a reading allocates nothing") {
   (void)promcxx::process_collector::read();
-  const long before = allocations.load();
+  const auto before = allocations();
   const auto v = promcxx::process_collector::read();
-  CHECK(allocations.load() == before);
+  CHECK(allocations() == before);
   CHECK(v.has_threads);
 }
 

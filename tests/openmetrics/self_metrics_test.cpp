@@ -1,5 +1,5 @@
 // The registry's self-metrics show up in both formats when something went wrong.
-#include "om_test_config.hpp"
+#include "test_config.hpp"
 
 #include <string>
 
