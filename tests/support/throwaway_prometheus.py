@@ -89,6 +89,14 @@ class ThrowawayPrometheus:
         self._log = None
 
     def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def start(self):
+        """Starts Prometheus and waits until it is ready; cleans up when that fails."""
         self.tmp = tempfile.mkdtemp(prefix="promcxx-prometheus-")
         try:
             config = os.path.join(self.tmp, "prometheus.yml")
@@ -109,20 +117,22 @@ class ThrowawayPrometheus:
                     return r.status == 200
             wait_for("Prometheus to be ready", ready, self.ready_timeout)
         except BaseException:
-            self.__exit__(None, None, None)
+            self.close()
             raise
         return self
 
-    def __exit__(self, *exc):
+    def close(self):
+        """Stops Prometheus and removes its directory (idempotent)."""
         stop(self.proc)
         if self._log is not None:
             self._log.close()
+            self._log = None
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
-        return False
+            self.tmp = None
 
     def log_tail(self, size=4000):
-        if self._log is None:
+        if self._log is None or self.tmp is None:
             return ""
         self._log.flush()
         with open(os.path.join(self.tmp, "prometheus.log"), encoding="utf-8", errors="replace") as f:
