@@ -5,26 +5,14 @@
 
 #include "support.hpp"
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
+#include "alloc_counter.hpp"  // tests/support: counting global operator new
 
 namespace {
-const std::thread::id test_thread = std::this_thread::get_id();
-std::atomic<long> responder_allocations{0};
-} // namespace
-
-void* operator new(std::size_t n) {
-  if (std::this_thread::get_id() != test_thread) responder_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
+// Allocations made by every thread but the calling (test) thread: the responder's.
+std::uint64_t responder_allocations() {
+  return promcxx_test::allocations() - promcxx_test::thread_allocations();
 }
-void* operator new[](std::size_t n) { return operator new(n); }
-// noinline: once inlined, g++ 12 pairs the free() with `new` and warns (-Wmismatched-new-delete).
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+} // namespace
 
 using namespace http_test;
 
@@ -38,21 +26,21 @@ TEST_CASE("alloc: keep-alive scrapes allocate nothing in the responder thread on
       REQUIRE(c.send(request));
       REQUIRE(c.read_response());
     }
-    const long before = responder_allocations.load();
+    const auto before = responder_allocations();
     for (int i = 0; i < 200; ++i) {
       REQUIRE(c.send(request));
       const auto r = c.read_response();
       REQUIRE(r);
       REQUIRE(r->status == 200);
     }
-    CHECK(responder_allocations.load() - before == 0);
+    CHECK(responder_allocations() - before == 0);
   }
 }
 
 TEST_CASE("alloc: the counter works (a new connection does allocate)") {
   fake_server s;
   REQUIRE(fetch(s.port(), get_request("/metrics")));
-  const long before = responder_allocations.load();
+  const auto before = responder_allocations();
   REQUIRE(fetch(s.port(), get_request("/metrics")));
-  CHECK(responder_allocations.load() > before);
+  CHECK(responder_allocations() > before);
 }
