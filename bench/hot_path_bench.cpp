@@ -12,7 +12,7 @@
 
 #include <promcxx/core.hpp>
 
-#include "alloc_counter.hpp"
+#include "alloc_counter.hpp"  // tests/support
 #include "baselines.hpp"
 #include "pin_thread.hpp"
 
@@ -179,13 +179,13 @@ const bool series_created = [] {
 }();
 
 void report_allocations(benchmark::State& state, std::uint64_t before) {
-  state.counters["allocs_per_op"] = benchmark::Counter(static_cast<double>(bench::thread_allocations() - before),
+  state.counters["allocs_per_op"] = benchmark::Counter(static_cast<double>(promcxx_test::thread_allocations() - before),
                                                        benchmark::Counter::kAvgIterations);
 }
 
 void lookup_promcxx(benchmark::State& state) {
   const bench::pin_thread pin{state};
-  const auto before = bench::thread_allocations();
+  const auto before = promcxx_test::thread_allocations();
   std::size_t i = 0;
   for (auto _ : state) {
     const std::size_t k = i++ & 15;
@@ -198,7 +198,7 @@ void lookup_promcxx(benchmark::State& state) {
 
 void lookup_map_prebuilt_key(benchmark::State& state) {
   const bench::pin_thread pin{state};
-  const auto before = bench::thread_allocations();
+  const auto before = promcxx_test::thread_allocations();
   std::size_t i = 0;
   for (auto _ : state) {
     auto& series = map_requests.add(prebuilt_keys[i++ & 15]);
@@ -210,7 +210,7 @@ void lookup_map_prebuilt_key(benchmark::State& state) {
 
 void lookup_map_key_per_call(benchmark::State& state) {
   const bench::pin_thread pin{state};
-  const auto before = bench::thread_allocations();
+  const auto before = promcxx_test::thread_allocations();
   std::size_t i = 0;
   for (auto _ : state) {
     const std::size_t k = i++ & 15;
@@ -223,7 +223,7 @@ void lookup_map_key_per_call(benchmark::State& state) {
 
 void lookup_inc_promcxx(benchmark::State& state) {
   const bench::pin_thread pin{state};
-  const auto before = bench::thread_allocations();
+  const auto before = promcxx_test::thread_allocations();
   std::size_t i = 0;
   for (auto _ : state) {
     const std::size_t k = i++ & 15;
@@ -235,7 +235,7 @@ void lookup_inc_promcxx(benchmark::State& state) {
 
 void lookup_inc_promcxx_with(benchmark::State& state) {
   const bench::pin_thread pin{state};
-  const auto before = bench::thread_allocations();
+  const auto before = promcxx_test::thread_allocations();
   for (auto _ : state) {
     known.with<"post", "503">().inc();
     ClobberMemory();
@@ -245,7 +245,7 @@ void lookup_inc_promcxx_with(benchmark::State& state) {
 
 void lookup_inc_map_prebuilt_key(benchmark::State& state) {
   const bench::pin_thread pin{state};
-  const auto before = bench::thread_allocations();
+  const auto before = promcxx_test::thread_allocations();
   std::size_t i = 0;
   for (auto _ : state) {
     map_requests.add(prebuilt_keys[i++ & 15]).add(1.0);
