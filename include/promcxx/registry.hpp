@@ -174,6 +174,8 @@ class collect_sink {
   }
 
   [[nodiscard]] std::uint64_t errors() const noexcept { return errors_; }
+  /// Counts a value a collector dropped itself (for example a callback that threw).
+  void count_error() noexcept { ++errors_; }
   [[nodiscard]] snapshot& out() noexcept { return out_; }
 
   // Fast path for the library's own metrics: their names and labels were
