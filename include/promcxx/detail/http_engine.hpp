@@ -35,13 +35,72 @@
 
 namespace promcxx::detail {
 
+using http_clock = std::chrono::steady_clock;
+
+/// Result of a non-blocking operation on a secure session.
+enum class http_io : std::uint8_t { done, want_read, want_write, closed, failed };
+
+/// One connection's secure channel (TLS) over a non-blocking socket; the engine
+/// drives it from its event loop, so no call may block.
+class http_secure_session {
+ public:
+  http_secure_session() = default;
+  http_secure_session(const http_secure_session&) = delete;
+  http_secure_session& operator=(const http_secure_session&) = delete;
+  virtual ~http_secure_session() = default;
+
+  /// Advances the handshake; done once it completed.
+  virtual http_io handshake() = 0;
+  /// Decrypts up to `size` bytes into `data`; `got` is set when done.
+  virtual http_io read(char* data, std::size_t size, std::size_t& got) = 0;
+  /// Encrypts and sends up to `size` bytes; `put` is set when done.
+  virtual http_io write(const char* data, std::size_t size, std::size_t& put) = 0;
+  /// Sends close_notify if the socket takes it (best effort, never blocks).
+  virtual void close_notify() noexcept = 0;
+  /// Why handshake() failed or closed: a short label value ("no_client_cert", "not_tls", ...).
+  [[nodiscard]] virtual std::string_view failure_reason() const noexcept = 0;
+};
+
+/// Creates secure sessions for accepted sockets (the TLS seam: http_tls.hpp implements it).
+class http_secure_transport {
+ public:
+  http_secure_transport() = default;
+  http_secure_transport(const http_secure_transport&) = delete;
+  http_secure_transport& operator=(const http_secure_transport&) = delete;
+  virtual ~http_secure_transport() = default;
+
+  /// A session for an accepted socket (which the engine keeps owning).
+  virtual std::unique_ptr<http_secure_session> open(int fd) = 0;
+  [[nodiscard]] virtual std::chrono::milliseconds handshake_timeout() const noexcept = 0;
+  /// Called from the event loop when next_poll() is due (credential file checks).
+  virtual void poll(http_clock::time_point /*now*/) noexcept {}
+  /// When poll() wants to run next; time_point::max() for never.
+  [[nodiscard]] virtual http_clock::time_point next_poll() const noexcept { return http_clock::time_point::max(); }
+  /// Rereads the credentials now (any thread); false keeps the old ones (see last_error()).
+  virtual bool reload() { return true; }
+  /// Why the last reload failed; empty after a success.
+  [[nodiscard]] virtual std::string last_error() const { return {}; }
+};
+
+/// Checks an Authorization header value (e.g. against bcrypt hashes: http_auth.hpp).
+class http_authenticator {
+ public:
+  http_authenticator() = default;
+  http_authenticator(const http_authenticator&) = delete;
+  http_authenticator& operator=(const http_authenticator&) = delete;
+  virtual ~http_authenticator() = default;
+  virtual bool check(std::string_view authorization) = 0;
+};
+
 struct http_engine_config {
   std::string path = "/metrics";
   std::string health_path = "/healthz";  // empty: no health endpoint
   std::size_t max_connections = 128;
   std::chrono::milliseconds read_timeout{10'000};
   std::chrono::milliseconds idle_timeout{120'000};
-  std::string basic_auth;  // "user:password"; empty: no authentication
+  std::string basic_auth;                     // "user:password"; empty: no plaintext authentication
+  http_authenticator* authenticator = nullptr;  // when set, also required for the metrics path
+  http_secure_transport* tls = nullptr;       // when set, every connection speaks TLS first
 };
 
 /// What the responder serves. Called only from the responder's thread.
@@ -59,6 +118,10 @@ class http_handler {
   virtual void on_response(int /*status*/) noexcept {}
   /// Called after each metrics response is prepared, with the render + encode time.
   virtual void on_scrape(double /*seconds*/) noexcept {}
+  /// Called when a TLS handshake completes.
+  virtual void on_handshake() noexcept {}
+  /// Called when a TLS handshake fails, with a short reason ("timeout", "not_tls", ...).
+  virtual void on_handshake_failure(std::string_view /*reason*/) noexcept {}
 };
 
 inline constexpr std::string_view http_reason(int status) noexcept {
@@ -116,9 +179,7 @@ inline void http_append_simple(std::string& out, int status, std::string_view ex
   }
 }
 
-using http_clock = std::chrono::steady_clock;
-
-enum class http_phase : std::uint8_t { none, idle, reading, writing, lingering };
+enum class http_phase : std::uint8_t { none, handshaking, idle, reading, writing, lingering };
 
 struct http_connection {
   unique_fd fd;
@@ -138,6 +199,9 @@ struct http_connection {
   bool peer_eof = false;
   bool rejected = false;  // over the connection limit: every request gets 503
   bool dead = false;
+  std::unique_ptr<http_secure_session> tls;  // null for plain HTTP
+  bool handshaking = false;
+  std::uint32_t tls_extra_events = 0;  // what the TLS layer waits for beyond the HTTP state
 
   [[nodiscard]] bool output_pending() const noexcept { return out_pos < out.size(); }
 };
@@ -236,12 +300,18 @@ class http_engine {
             close_connection(c);
             return;
           }
-          if ((ev.events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) != 0) read_from(c);
+          if (c.handshaking) {
+            if (!advance_handshake(c, now)) return;
+            read_from(c);  // the request may have arrived with the last handshake flight
+          } else if ((ev.events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) != 0 || (c.tls && c.tls_extra_events != 0)) {
+            read_from(c);
+          }
           if (!c.dead) service(c, now);
         });
       }
       expire(now);
       reap();
+      if (config_.tls != nullptr && now >= config_.tls->next_poll()) config_.tls->poll(now);
     }
     for (auto& c : connections_) c->fd.reset();
     connections_.clear();
@@ -268,6 +338,10 @@ class http_engine {
     }
     if (accept_paused_) {
       if (!any || accept_resume_ < earliest) earliest = accept_resume_;
+      any = true;
+    }
+    if (config_.tls != nullptr && config_.tls->next_poll() != http_clock::time_point::max()) {
+      if (!any || config_.tls->next_poll() < earliest) earliest = config_.tls->next_poll();
       any = true;
     }
     if (!any) return -1;  // only the wake-up eventfd or a new connection can change anything
@@ -304,6 +378,11 @@ class http_engine {
         const int one = 1;
         // Responses go out in one write; Nagle would only delay pipelined ones.
         ::setsockopt(c->fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (config_.tls != nullptr) {
+          c->tls = config_.tls->open(c->fd.get());
+          c->handshaking = true;
+          c->tls_extra_events = EPOLLIN;
+        }
         if (!watch(c->fd.get(), EPOLLIN, c.get())) continue;
         c->events = EPOLLIN;
         refresh_deadline(*c, now);
@@ -316,6 +395,10 @@ class http_engine {
   }
 
   void read_from(http_connection& c) {
+    if (c.tls && !c.lingering) {
+      read_secure(c);
+      return;
+    }
     for (int i = 0; i < 4; ++i) {
       if (!c.lingering && c.in.size() >= in_hard_limit) return;  // parser refuses long before
       const auto r = ::recv(c.fd.get(), scratch_.data(), scratch_.size(), 0);
@@ -332,6 +415,56 @@ class http_engine {
       if (errno != EAGAIN && errno != EWOULDBLOCK) close_connection(c);
       return;
     }
+  }
+
+  // Reads until the TLS layer needs the socket again: decrypted bytes may sit in
+  // the session's buffer where epoll cannot see them.
+  void read_secure(http_connection& c) {
+    c.tls_extra_events &= ~static_cast<std::uint32_t>(EPOLLOUT);
+    while (c.in.size() < in_hard_limit) {
+      std::size_t got = 0;
+      switch (c.tls->read(scratch_.data(), scratch_.size(), got)) {
+        case http_io::done: c.in.append(scratch_.data(), got); continue;
+        case http_io::want_read: return;
+        case http_io::want_write: c.tls_extra_events |= EPOLLOUT; return;
+        case http_io::closed: c.peer_eof = true; return;
+        case http_io::failed: close_connection(c); return;
+      }
+    }
+  }
+
+  // Returns true once the handshake completed; reports and closes on failure.
+  bool advance_handshake(http_connection& c, http_clock::time_point now) {
+    const auto result = c.tls->handshake();
+    if (result == http_io::done) {
+      c.handshaking = false;
+      c.tls_extra_events = 0;
+      c.phase = http_phase::none;  // the request's read timeout starts now
+      handler_.on_handshake();
+      return true;
+    }
+    if (result == http_io::want_read || result == http_io::want_write) {
+      c.tls_extra_events = result == http_io::want_read ? EPOLLIN : EPOLLOUT;
+      update_interest(c);
+      if (!c.dead) refresh_deadline(c, now);
+      return false;
+    }
+    const auto reason = c.tls->failure_reason();
+    handler_.on_handshake_failure(reason);
+    if (reason == "not_tls") answer_plain_http_on_tls_port(c);
+    close_connection(c);
+    return false;
+  }
+
+  // Plain HTTP on the TLS port gets a readable refusal instead of a TLS alert (as Go's server does).
+  void answer_plain_http_on_tls_port(http_connection& c) noexcept {
+    // Drain the request first: closing with unread input would send RST and could destroy the answer.
+    for (int i = 0; i < 16 && ::recv(c.fd.get(), scratch_.data(), scratch_.size(), 0) > 0; ++i) {}
+    static constexpr std::string_view answer =
+        "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+        "Client sent an HTTP request to an HTTPS server.\n";
+    [[maybe_unused]] const auto sent = ::send(c.fd.get(), answer.data(), answer.size(), MSG_NOSIGNAL);
+    ::shutdown(c.fd.get(), SHUT_WR);
   }
 
   // Answers complete requests, writes, repeats while pipelined requests wait.
@@ -403,8 +536,9 @@ class http_engine {
     } else if (req.path == config_.path) {
       if (!get && !head) {
         respond_status(c, 405, "Allow: GET, HEAD\r\n", close, false);
-      } else if (!config_.basic_auth.empty() &&
-                 !http_basic_auth_matches(req.authorization, config_.basic_auth, auth_scratch_)) {
+      } else if ((!config_.basic_auth.empty() &&
+                  !http_basic_auth_matches(req.authorization, config_.basic_auth, auth_scratch_)) ||
+                 (config_.authenticator != nullptr && !config_.authenticator->check(req.authorization))) {
         respond_status(c, 401, "WWW-Authenticate: Basic realm=\"metrics\", charset=\"UTF-8\"\r\n", close, head);
       } else {
         respond_metrics(c, close, head, now);
@@ -449,7 +583,24 @@ class http_engine {
 
   // Writes what the socket takes; returns false when the connection was closed.
   bool flush(http_connection& c, http_clock::time_point now) {
+    if (c.tls) c.tls_extra_events &= ~static_cast<std::uint32_t>(EPOLLIN);
     while (c.output_pending()) {
+      if (c.tls) {
+        std::size_t put = 0;
+        const auto r = c.tls->write(c.out.data() + c.out_pos, c.out.size() - c.out_pos, put);
+        if (r == http_io::done) {
+          c.out_pos += put;
+          c.phase_start = now;
+          continue;
+        }
+        if (r == http_io::want_write) return true;
+        if (r == http_io::want_read) {  // the TLS layer must read first (e.g. a key update)
+          c.tls_extra_events |= EPOLLIN;
+          return true;
+        }
+        close_connection(c);
+        return false;
+      }
       const auto w = ::send(c.fd.get(), c.out.data() + c.out_pos, c.out.size() - c.out_pos, MSG_NOSIGNAL);
       if (w > 0) {
         c.out_pos += static_cast<std::size_t>(w);
@@ -466,6 +617,7 @@ class http_engine {
     if (c.close_after_write && !c.lingering) {
       // Lingering close: stop writing but keep reading until the client closes, so
       // unread pipelined bytes cannot turn our FIN into a RST that destroys the response.
+      if (c.tls) c.tls->close_notify();
       ::shutdown(c.fd.get(), SHUT_WR);
       c.lingering = true;
       c.in.clear();
@@ -478,7 +630,9 @@ class http_engine {
   }
 
   void update_interest(http_connection& c) noexcept {
-    const std::uint32_t wanted = (c.output_pending() && !c.lingering) ? EPOLLOUT : EPOLLIN;
+    std::uint32_t wanted = (c.output_pending() && !c.lingering) ? EPOLLOUT : EPOLLIN;
+    if (c.handshaking) wanted = c.tls_extra_events;
+    else if (c.tls && !c.lingering) wanted |= c.tls_extra_events;
     if (wanted == c.events) return;
     epoll_event ev{};
     ev.events = wanted;
@@ -490,7 +644,8 @@ class http_engine {
   }
 
   void refresh_deadline(http_connection& c, http_clock::time_point now) noexcept {
-    const auto phase = c.lingering                             ? http_phase::lingering
+    const auto phase = c.handshaking                           ? http_phase::handshaking
+                       : c.lingering                           ? http_phase::lingering
                        : c.output_pending()                    ? http_phase::writing
                        : (!c.in.empty() || c.body_to_skip > 0) ? http_phase::reading
                                                                : http_phase::idle;
@@ -501,6 +656,7 @@ class http_engine {
     auto limit = config_.read_timeout;
     if (phase == http_phase::lingering) limit = std::min(config_.read_timeout, linger_limit);
     if (phase == http_phase::idle && c.served) limit = config_.idle_timeout;
+    if (phase == http_phase::handshaking && config_.tls != nullptr) limit = config_.tls->handshake_timeout();
     c.deadline = c.phase_start + limit;
   }
 
@@ -509,7 +665,10 @@ class http_engine {
       auto& c = *connections_[i];
       if (c.dead || now < c.deadline) continue;
       guarded(c, [&] {
-        if (c.phase == http_phase::reading) {
+        if (c.phase == http_phase::handshaking) {
+          handler_.on_handshake_failure("timeout");  // stalled or slow client: others were served meanwhile
+          close_connection(c);
+        } else if (c.phase == http_phase::reading) {
           // Half a request after read_timeout (slowloris): tell it, then hang up.
           c.in.clear();
           c.body_to_skip = 0;
