@@ -32,7 +32,7 @@
 
 #include "fixed_string.hpp"
 #include "names.hpp"
-#include "options.hpp"  // promcxx::labels
+#include "detail/peer_options.hpp"
 #include "registry.hpp"
 
 namespace promcxx {
@@ -61,24 +61,6 @@ class callback_sink {
 
 namespace detail {
 
-template <class T>
-struct callback_label_names {
-  static constexpr std::array<std::string_view, 0> names{};
-};
-template <fixed_string... Names>
-struct callback_label_names<labels<Names...>> {
-  static constexpr std::array<std::string_view, sizeof...(Names)> names{Names.view()...};
-};
-
-constexpr bool callback_labels_ok(std::span<const std::string_view> names) noexcept {
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (!is_label_name(names[i]) || is_reserved_label_name(names[i])) return false;
-    for (std::size_t k = 0; k < i; ++k)
-      if (names[k] == names[i]) return false;
-  }
-  return true;
-}
-
 /// The one rule set for a callback family's name, checked at compile time by
 /// the descriptor forms and at run time by callback_family.
 constexpr const char* callback_family_problem(bool counter, std::string_view name, std::string_view help,
@@ -88,7 +70,7 @@ constexpr const char* callback_family_problem(bool counter, std::string_view nam
   if (!counter && has_suffix(name, "_total")) return "only counters' names end in _total";
   if (has_reserved_suffix(name)) return "names ending in _bucket, _count or _sum are reserved";
   if (help.empty() || !is_valid_utf8(help)) return "help text must be non-empty valid UTF-8";
-  if (!callback_labels_ok(label_names)) return "label names must be valid, unreserved and distinct";
+  if (!label_names_ok(label_names)) return "label names must be valid, unreserved and distinct";
   return nullptr;
 }
 
@@ -119,7 +101,7 @@ class counter_func;
 namespace detail {
 template <metric_type Type, fixed_string Name, fixed_string Help, class Labels>
 class callback_metric : public collector {
-  static constexpr auto& label_names = callback_label_names<Labels>::names;
+  static constexpr auto& label_names = label_names_of<Labels>::names;
   static_assert(std::is_same_v<Labels, void> || !label_names.empty(),
                 "promcxx::gauge_func/counter_func: the third argument, if any, is promcxx::labels<...>");
   static_assert(callback_family_problem(Type == metric_type::counter, Name.view(), Help.view(), label_names) == nullptr,
