@@ -51,7 +51,10 @@ wait_for() {  # url: bounded wait until the server answers
 }
 
 measure() {  # page-name url [server]
-  local page=$1 url=$2 server=${3:-promcxx} series bytes gzip_bytes
+  local base=$1 url=$2 server=${3:-promcxx} series bytes gzip_bytes page=$1
+  # Unique page names keep bench/report.py's one-row-per-page table readable.
+  [[ $url == https:* ]] && page="$base (https)"
+  [[ $server != promcxx ]] && page="$base ($server)"
   series=$(curl -kfsS --max-time 10 "$url" | grep -cv '^#' || true)
   bytes=$(curl -kfsS --max-time 10 -o /dev/null -w '%{size_download}' "$url")
   gzip_bytes=$(curl -kfsS --max-time 10 -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "$url")
@@ -63,7 +66,7 @@ measure() {  # page-name url [server]
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$report")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$report")
     echo "bench/http.sh: $page $server ${url%%:*} $encoding: $rps requests/s, p99 $p99" >&2
-    rows+=("{\"page\": \"$page\", \"server\": \"$server\", \"scheme\": \"${url%%:*}\", \"encoding\": \"$encoding\", \"sample_lines\": $series, \"body_bytes\": $([[ $encoding == gzip ]] && echo "$gzip_bytes" || echo "$bytes"), \"requests_per_second\": ${rps:-0}, \"p99\": \"${p99:-?}\"}")
+    rows+=("{\"page\": \"$page\", \"base_page\": \"$base\", \"server\": \"$server\", \"scheme\": \"${url%%:*}\", \"encoding\": \"$encoding\", \"sample_lines\": $series, \"body_bytes\": $([[ $encoding == gzip ]] && echo "$gzip_bytes" || echo "$bytes"), \"requests_per_second\": ${rps:-0}, \"p99\": \"${p99:-?}\"}")
   done
 }
 
@@ -83,11 +86,11 @@ write_json() {
   /usr/bin/python3 - "$out" <<'PY' >&2 || true
 import json, sys
 rows = [r for r in json.load(open(sys.argv[1]))["pages"] if "requests_per_second" in r]
-go = {(r["page"], r["encoding"]): r for r in rows if r["server"] == "client_golang"}
+go = {(r["base_page"], r["encoding"]): r for r in rows if r["server"] == "client_golang"}
 for r in rows:
-    g = go.get((r["page"], r["encoding"]))
+    g = go.get((r["base_page"], r["encoding"]))
     if r["server"] == "promcxx" and g and g["requests_per_second"]:
-        print(f"bench/http.sh: {r['page']} {r['encoding']}: promcxx {r['scheme']} {r['requests_per_second']:.0f} req/s "
+        print(f"bench/http.sh: {r['base_page']} {r['encoding']}: promcxx {r['scheme']} {r['requests_per_second']:.0f} req/s "
               f"(p99 {r['p99']}) vs client_golang http {g['requests_per_second']:.0f} req/s (p99 {g['p99']}): "
               f"{r['requests_per_second'] / g['requests_per_second']:.2f}x")
 PY
