@@ -8,15 +8,17 @@
 
 #include "registry.hpp"
 #include "openmetrics.hpp"
+#include "protobuf.hpp"
 #include "snapshot.hpp"
 #include "text_format.hpp"
 
 namespace promcxx {
 
-enum class exposition_format { text_0_0_4, openmetrics_1_0_0 };
+enum class exposition_format { text_0_0_4, openmetrics_1_0_0, protobuf_delimited };
 
 /// The Content-Type header value for `format`.
 constexpr std::string_view content_type(exposition_format format) noexcept {
+  if (format == exposition_format::protobuf_delimited) return protobuf_content_type;
   return format == exposition_format::openmetrics_1_0_0
              ? openmetrics_content_type
              : text_content_type;
@@ -60,7 +62,10 @@ constexpr int parse_quality_permille(std::string_view q) noexcept {
 /// Picks the format for an HTTP Accept header with the rules of the Go
 /// client's expfmt.Negotiate: the highest-quality acceptable media range wins;
 /// `application/openmetrics-text` (version 1.0.0, 0.0.1 or none) selects
-/// OpenMetrics; anything else, or no header, falls back to text 0.0.4.
+/// OpenMetrics; `application/vnd.google.protobuf` with
+/// proto=io.prometheus.client.MetricFamily and encoding=delimited selects
+/// protobuf (Prometheus asks for it first when native histograms are enabled);
+/// anything else, or no header, falls back to text 0.0.4.
 constexpr exposition_format negotiate(std::string_view accept) noexcept {
   int best_quality = -1;
   auto best = exposition_format::text_0_0_4;
@@ -74,6 +79,7 @@ constexpr exposition_format negotiate(std::string_view accept) noexcept {
     std::string_view params = semicolon == std::string_view::npos ? std::string_view{} : range.substr(semicolon + 1);
     int quality = 1000;
     std::string_view version;
+    std::string_view proto, encoding;
     while (!params.empty()) {
       const auto next = params.find(';');
       const std::string_view param = detail::trim(params.substr(0, next));
@@ -85,12 +91,17 @@ constexpr exposition_format negotiate(std::string_view accept) noexcept {
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
       if (detail::iequals(key, "q")) quality = detail::parse_quality_permille(value);
       else if (detail::iequals(key, "version")) version = value;
+      else if (detail::iequals(key, "proto")) proto = value;
+      else if (detail::iequals(key, "encoding")) encoding = value;
     }
     if (quality <= 0) continue;  // q=0: explicitly not acceptable
     exposition_format candidate;
     if (detail::iequals(media, "application/openmetrics-text") &&
         (version.empty() || version == "1.0.0" || version == "0.0.1")) {
       candidate = exposition_format::openmetrics_1_0_0;
+    } else if (detail::iequals(media, "application/vnd.google.protobuf") &&
+               proto == "io.prometheus.client.MetricFamily" && encoding == "delimited") {
+      candidate = exposition_format::protobuf_delimited;
     } else if (detail::iequals(media, "text/plain") && (version.empty() || version == "0.0.4")) {
       candidate = exposition_format::text_0_0_4;
     } else {
@@ -108,6 +119,7 @@ constexpr exposition_format negotiate(std::string_view accept) noexcept {
 /// Appends an already collected snapshot to `out` in `format`.
 inline void encode(const snapshot& snap, exposition_format format, std::string& out) {
   if (format == exposition_format::openmetrics_1_0_0) encode_openmetrics(snap, out);
+  else if (format == exposition_format::protobuf_delimited) encode_protobuf(snap, out);
   else encode_text(snap, out);
 }
 
