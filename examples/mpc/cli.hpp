@@ -56,7 +56,7 @@ inline constexpr std::string_view usage_text =
     "  --byzantine-rate R            chance 0..1 that a consensus round sees a Byzantine peer\n"
     "                                (double vote, invalid signature, timeout or malformed\n"
     "                                message, equally likely; default 0)\n"
-    "  --signature-failure-rate R    chance 0..1 that a signing session fails (default 0.01)\n"
+    "  --signature-failure-rate R    chance 0..1 that a signing session fails (default 0.002)\n"
     "  --stall-presignatures         presignature generation stops; the pool drains to 0\n"
     "  --drop-peers                  peers cannot stay connected (0-1 connected), connection\n"
     "                                errors and TLS handshake failures; rounds lose quorum\n"

@@ -120,10 +120,13 @@ constexpr std::string_view to_string(net_error e) noexcept {
 /// Sets the `node_id` constant label on every series of the default registry and
 /// the static gauges. Call once, before serving; throws std::invalid_argument when
 /// node_id is not valid UTF-8.
-inline void initialize_metrics(std::string_view node_id, int threshold, int total_nodes) {
+/// `total_nodes` is accepted for the seed's signature; mpc_active_nodes starts at 1.
+inline void initialize_metrics(std::string_view node_id, int threshold, [[maybe_unused]] int total_nodes) {
   promcxx::default_registry().set_const_labels({{"node_id", node_id}});
   metrics::consensus_threshold.set(threshold);
-  metrics::active_nodes.set(total_nodes);
+  // Only itself until peers connect: starting at total_nodes would hide
+  // MPCConsensusThresholdNotReached for a node that is isolated from the start.
+  metrics::active_nodes.set(1);
 }
 
 // Enum helpers: the series is chosen at compile time (with<...>()), so these

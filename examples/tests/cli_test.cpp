@@ -29,7 +29,7 @@ TEST_CASE("cli: defaults are the healthy 3-of-5 node on loopback") {
   CHECK(o.workload.threshold == 3);
   CHECK(o.workload.total_nodes == 5);
   CHECK(o.workload.byzantine_rate == 0);
-  CHECK(o.workload.signature_failure_rate == doctest::Approx(0.01));
+  CHECK(o.workload.signature_failure_rate == doctest::Approx(0.002));
   CHECK_FALSE(o.workload.stall_presignatures);
   CHECK_FALSE(o.workload.drop_peers);
   CHECK_FALSE(o.seeded);

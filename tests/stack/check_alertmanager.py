@@ -6,6 +6,11 @@
    the fall-through (continue) route and the default.
 3. Inhibition: starts `prometheus-alertmanager` on 127.0.0.1 with the config,
    posts alerts through the v2 API and asserts which ones are inhibited.
+4. Receivers reach people (issue 15, defect 1): every receiver has an
+   integration; no secret is written in the file (only `*_file` fields under
+   /run/secrets/, each mounted into every Alertmanager by the compose file);
+   a webhook goes to an https service or to a host the compose file runs; the
+   Watchdog has a dead-man's-switch receiver of its own with a short repeat.
 
 usage: check_alertmanager.py ALERTMANAGER_YML
 """
@@ -22,7 +27,7 @@ import urllib.request
 
 # (labels, expected receivers in amtool's order)
 ROUTE_CASES = [
-    ({"alertname": "Watchdog", "severity": "info"}, "watchdog"),
+    ({"alertname": "Watchdog", "severity": "info"}, "deadmans-switch"),
     ({"alertname": "MPCNodeDown", "severity": "critical"}, "critical"),
     ({"alertname": "MPCDoubleVoteDetected", "severity": "critical"}, "security,critical"),
     ({"alertname": "MPCByzantineViolationsHigh", "severity": "warning"}, "security,warning"),
@@ -57,6 +62,75 @@ INHIBIT_CASES = [
                       "datname": "mpc"}, True),
     ("watchdog", {"alertname": "Watchdog", "severity": "info"}, False),
 ]
+
+
+# Keys that would hold a secret in the file itself (0.25 has a *_file twin for
+# each, or credentials_file for http_config authorization).
+SECRET_KEYS = {"api_url", "slack_api_url", "routing_key", "service_key", "auth_password",
+               "smtp_auth_password", "credentials", "password", "bearer_token", "api_key",
+               "opsgenie_api_key", "victorops_api_key", "wechat_api_secret", "telegram_api_url", "token"}
+
+
+def walk(node, path=""):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield path + "/" + str(k), k, v
+            yield from walk(v, path + "/" + str(k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from walk(v, f"{path}[{i}]")
+
+
+def check_receivers(config, errors):
+    import re
+    import yaml
+    with open(config) as f:
+        cfg = yaml.safe_load(f)
+    compose_path = os.path.join(os.path.dirname(os.path.dirname(config)), "docker-compose.monitoring.yml")
+    with open(compose_path) as f:
+        compose = yaml.safe_load(f)
+    services = compose.get("services") or {}
+    ams = {n: s for n, s in services.items() if "alertmanager" in str(s.get("image", ""))}
+    if not ams:
+        errors.append(f"{compose_path}: no Alertmanager service")
+    for where, key, value in walk(cfg):
+        if key in SECRET_KEYS and value:
+            errors.append(f"{where}: a secret written in the file; use {key}_file / credentials_file")
+        if str(key).endswith("_file"):
+            if not str(value).startswith("/run/secrets/"):
+                errors.append(f"{where}: {value} must be a compose secret under /run/secrets/")
+                continue
+            name = str(value)[len("/run/secrets/"):]
+            for n, svc in ams.items():
+                mounted = {x if isinstance(x, str) else x.get("source") for x in svc.get("secrets") or []}
+                if name not in mounted:
+                    errors.append(f"{where}: secret {name} is not mounted into service {n}")
+    receivers = {r["name"]: r for r in cfg.get("receivers") or []}
+    for name, rcv in receivers.items():
+        if not any(k.endswith("_configs") and v for k, v in rcv.items()):
+            errors.append(f"receiver {name}: no integration, its alerts reach nobody")
+        for hook in rcv.get("webhook_configs") or []:
+            m = re.match(r"(https?)://([^:/]+)", hook.get("url", ""))
+            if not m:
+                errors.append(f"receiver {name}: webhook url {hook.get('url')!r} is not http(s)")
+            elif m.group(1) != "https" and m.group(2) not in services:
+                errors.append(f"receiver {name}: webhook to {m.group(2)}, which no compose service "
+                              "provides (and it is not https)")
+    watchdog = [r for r in cfg["route"].get("routes") or []
+                if any(re.fullmatch(r"alertname\s*=\s*\"?Watchdog\"?", m) for m in r.get("matchers") or [])]
+    if len(watchdog) != 1:
+        errors.append("the Watchdog needs exactly one route of its own (dead man's switch)")
+    else:
+        route = watchdog[0]
+        others = [r for r in cfg["route"].get("routes") or [] if r is not route]
+        if route["receiver"] == cfg["route"]["receiver"] or any(r.get("receiver") == route["receiver"]
+                                                                for r in others):
+            errors.append("the Watchdog's receiver must serve nothing else (a dead man's switch)")
+        if route.get("continue"):
+            errors.append("the Watchdog route must not continue to people")
+        rep = str(route.get("repeat_interval", cfg["route"].get("repeat_interval", "4h")))
+        if not re.fullmatch(r"[1-5]m|\d+s", rep):
+            errors.append(f"the Watchdog must repeat within 5 minutes (heartbeat), repeat_interval={rep}")
 
 
 def run(cmd):
@@ -150,6 +224,7 @@ def main(argv):
         if res.returncode != 0:
             errors.append(f"route {' '.join(args)}: expected {receivers}, got "
                           f"{res.stdout.strip()!r}")
+    check_receivers(config, errors)
     check_inhibition(config, errors)
     if errors:
         print("\n".join(errors), file=sys.stderr)

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Style and coverage checks for stack/prometheus/alerts.yml.
+"""Style and coverage checks for the alert rules (alerts.yml, slo.yml).
 
 promtool proves the rules parse and behave; this proves the house rules:
 CamelCase names, severity, summary/description/runbook_url, `for:`, label
@@ -7,15 +7,44 @@ values of mpc_* metrics from the team contract, a runbook heading per alert
 in stack/README.md, and that alerts_test.yml has, for every alert, a case
 where each severity fires and a case where it stays silent.
 
-usage: check_alerts.py ALERTS_YML TEST_YML README_MD
+It also requires an alert on each signal of REQUIRED_SIGNALS (issue 15:
+failed notifications, Prometheus -> Alertmanager, remote write, clock, OOM,
+container restarts, replication lag, etcd gRPC, rule/TSDB/WAL/target sync), and
+a runbook_url built from the `runbooks` external label (defect 8), not a
+fixed repository URL.
+
+usage: check_alerts.py --rules FILE... --tests FILE... --readme README_MD
 """
+import argparse
 import re
 import sys
 
 import yaml
 
 SEVERITIES = {"critical", "warning", "info"}
-RUNBOOK_BASE = "https://github.com/promcxx/promcxx/blob/main/stack/README.md#"
+RUNBOOK_BASE = "{{ $externalLabels.runbooks }}#"
+# Metric -> why an alert on it is required.
+REQUIRED_SIGNALS = {
+    "alertmanager_notifications_failed_total": "receivers failing (defect 1)",
+    "prometheus_notifications_errors_total": "Prometheus cannot reach Alertmanager (defect 1)",
+    "prometheus_notifications_alertmanagers_discovered": "Prometheus has no Alertmanager (defect 1)",
+    "prometheus_remote_storage_highest_timestamp_in_seconds": "remote write lag (defect 7)",
+    "prometheus_remote_storage_samples_failed_total": "remote write failures (defect 7)",
+    "alertmanager_cluster_members": "Alertmanager HA cluster split",
+    "node_timex_offset_seconds": "clock skew",
+    "node_timex_sync_status": "clock not synchronising",
+    "node_vmstat_oom_kill": "OOM kills on the host",
+    "container_oom_events_total": "OOM kills in containers",
+    "container_start_time_seconds": "container restarts",
+    "mpcdb_standby_replay_lag_seconds": "PostgreSQL replication lag",
+    "grpc_server_handled_total": "etcd gRPC errors",
+    "prometheus_rule_evaluation_failures_total": "rule evaluation failures",
+    "prometheus_tsdb_compactions_failed_total": "TSDB compactions",
+    "prometheus_tsdb_wal_corruptions_total": "WAL corruption",
+    "prometheus_target_sync_failed_total": "target sync failures",
+    "prometheus_sd_file_read_errors_total": "unreadable targets files",
+    "container_last_seen": "vanished containers (defect 5)",
+}
 # The only alert allowed without `for:` and without a silent case.
 ALWAYS_FIRING = {"Watchdog"}
 # Label values promised by the team contract (.notes/CONTRACT.md).
@@ -38,7 +67,8 @@ def check_rule(rule, errors):
     name = rule.get("alert", "<recording rule>")
     where = f"alert {name}"
     if "alert" not in rule:
-        errors.append(f"{where}: only alerting rules belong in alerts.yml")
+        if not re.fullmatch(r"[a-z_]+:[a-z0-9_]+:[a-z0-9_]+", rule.get("record", "")):
+            errors.append(f"recording rule {rule.get('record')!r}: name must be level:metric:operations")
         return
     if not re.fullmatch(r"[A-Z][A-Za-z0-9]+", name):
         errors.append(f"{where}: name must be CamelCase")
@@ -83,31 +113,43 @@ def readme_anchors(path):
 
 
 def main(argv):
-    if len(argv) != 4:
-        print(__doc__, file=sys.stderr)
-        return 2
-    alerts_path, test_path, readme_path = argv[1:]
-    with open(alerts_path, encoding="utf-8") as f:
-        doc = yaml.safe_load(f)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rules", action="append", required=True)
+    ap.add_argument("--tests", action="append", required=True)
+    ap.add_argument("--readme", required=True)
+    args = ap.parse_args(argv[1:])
+    readme_path = args.readme
     errors = []
     severities = {}
-    for group in doc["groups"]:
-        for rule in group["rules"]:
-            check_rule(rule, errors)
-            if "alert" in rule:
-                sevs = severities.setdefault(rule["alert"], [])
-                sev = rule.get("labels", {}).get("severity")
-                if sev in sevs:
-                    errors.append(f"alert {rule['alert']}: two rules with severity {sev}")
-                sevs.append(sev)
+    exprs = []
+    for path in args.rules:
+        with open(path, encoding="utf-8") as f:
+            doc = yaml.safe_load(f)
+        for group in doc["groups"]:
+            for rule in group["rules"]:
+                if "alert" not in rule and path.endswith("alerts.yml"):
+                    errors.append(f"{path}: only alerting rules belong here (recording rules: slo.yml)")
+                check_rule(rule, errors)
+                if "alert" in rule:
+                    exprs.append(rule["expr"])
+                    sevs = severities.setdefault(rule["alert"], [])
+                    sev = rule.get("labels", {}).get("severity")
+                    if sev in sevs:
+                        errors.append(f"alert {rule['alert']}: two rules with severity {sev}")
+                    sevs.append(sev)
+    for metric, why in REQUIRED_SIGNALS.items():
+        if not any(re.search(rf"\b{metric}\b", e) for e in exprs):
+            errors.append(f"no alert watches {metric}: {why}")
 
     anchors = readme_anchors(readme_path)
     for name in severities:
         if name.lower() not in anchors:
             errors.append(f"alert {name}: no runbook heading '{name}' in {readme_path}")
 
-    with open(test_path, encoding="utf-8") as f:
-        tests = yaml.safe_load(f)
+    tests = {"tests": []}
+    for test_path in args.tests:
+        with open(test_path, encoding="utf-8") as f:
+            tests["tests"] += yaml.safe_load(f).get("tests", [])
     fired = {}    # alertname -> severities seen firing
     silent = set()
     for test in tests.get("tests", []):

@@ -1,15 +1,26 @@
 #!/usr/bin/python3
 """Checks stack/docker-compose.monitoring.yml with the real docker-compose 1.29.
 
-`docker-compose config` needs no engine. With .env.example copied to a
-temporary directory as .env (never into the repo):
-1. as shipped (empty passwords) config must FAIL, naming the required
-   variable: no default passwords, fail fast;
-2. with the required values filled in, `config -q` passes, with and without
-   the scale-out profile;
-3. the rendered config honours the seed and our rules: resource limits,
-   healthchecks, networks, loopback-only ports, 30-day retention, pinned
-   images, mounted files that exist.
+`docker-compose config` needs no engine. The stack is copied to a temporary
+directory with .env.example as .env and placeholder secrets (never in the
+repo), then the rendered config must honour the seed and the review
+(issue 15):
+- HA: prometheus-1/2 (distinct PROMETHEUS_REPLICA, one config), alertmanager-1..3
+  peered with each other, VictoriaMetrics always on with -dedup.minScrapeInterval
+  and a relabel config dropping the replica label; remote_write only to a
+  service that always runs (no profile);
+- node-exporter in the host's network and PID namespaces (defect 2), the
+  root mount configurable for Docker Desktop (defect 9);
+- only services that need it join mpc-internal, and each of them requires
+  basic auth (--web.config.file) and exposes no lifecycle/admin/probe
+  endpoint without it (defect 3);
+- secrets only as files: no password/secret/key values in environment
+  variables, Grafana secret_key and admin password from *__FILE (defect 9);
+- read_only, cap_drop ALL, no-new-privileges, non-root user (documented
+  exceptions), postgres-exporter as mpc_monitor with TLS to the database and
+  a health check that runs no queries (defect 9);
+- resource limits, healthchecks, loopback-only ports, 30-day retention,
+  pinned images, mounted files that exist.
 
 usage: check_compose.py STACK_DIR
 """
@@ -24,111 +35,209 @@ import yaml
 
 # Seed limits (cpus, memory); the rest are ours.
 LIMITS = {
-    "prometheus": ("2.0", "2G"),
+    "prometheus-1": ("2.0", "2G"),
+    "prometheus-2": ("2.0", "2G"),
     "grafana": ("1.0", "1G"),
     "postgres-exporter": ("0.5", "256M"),
     "cadvisor": ("1.0", "512M"),
     "node-exporter": ("0.5", "256M"),
-    "alertmanager": ("0.5", "256M"),
+    "alertmanager-1": ("0.5", "256M"),
+    "alertmanager-2": ("0.5", "256M"),
+    "alertmanager-3": ("0.5", "256M"),
     "blackbox-exporter": ("0.25", "128M"),
     "victoriametrics": ("1.0", "1G"),
 }
 PORTS = {
-    "prometheus": "127.0.0.1:9090:9090/tcp",
-    "alertmanager": "127.0.0.1:9093:9093/tcp",
+    "prometheus-1": "127.0.0.1:9090:9090/tcp",
+    "prometheus-2": "127.0.0.1:9091:9090/tcp",
+    "alertmanager-1": "127.0.0.1:9093:9093/tcp",
     "grafana": "127.0.0.1:3000:3000/tcp",
-    "postgres-exporter": "127.0.0.1:9187:9187/tcp",
     "cadvisor": "127.0.0.1:8088:8080/tcp",
-    "node-exporter": "127.0.0.1:9100:9100/tcp",
     "victoriametrics": "127.0.0.1:8428:8428/tcp",
 }
-NEEDS_MPC_NETWORK = {"prometheus", "postgres-exporter", "blackbox-exporter"}
+# Exactly these reach the application network, and each must require auth.
+MPC_NETWORK = {"prometheus-1", "prometheus-2", "postgres-exporter", "blackbox-exporter"}
+# Services that may run as root, and why.
+ROOT_OK = {"cadvisor": "reads every container's cgroups (privileged)",
+           "victoriametrics": "image runs as root and owns its data volume"}
+SECRET_WORDS = re.compile(r"PASSWORD|SECRET|TOKEN|API_KEY|ROUTING_KEY|WEBHOOK", re.I)
 
 
-def compose(stack, env_file, *args):
-    return subprocess.run(["docker-compose", "--env-file", env_file, "-f",
+def compose(stack, *args):
+    return subprocess.run(["docker-compose", "--env-file", os.path.join(stack, ".env"), "-f",
                            os.path.join(stack, "docker-compose.monitoring.yml"), *args],
                           capture_output=True, text=True, timeout=120)
+
+
+def command_of(svc):
+    cmd = svc.get("command") or []
+    return cmd.split() if isinstance(cmd, str) else [str(c) for c in cmd]
+
+
+def check_services(stack, cfg, errors):
+    services = cfg.get("services", {})
+    if set(services) != set(LIMITS):
+        errors.append(f"services {sorted(services)} != {sorted(LIMITS)}")
+    for name, svc in services.items():
+        where = f"service {name}"
+        image = svc.get("image", "")
+        if not re.search(r":v?\d+\.\d+\.\d+$", image):
+            errors.append(f"{where}: image {image!r} must be pinned to a version")
+        if "healthcheck" not in svc or not svc["healthcheck"].get("test"):
+            errors.append(f"{where}: missing healthcheck")
+        lim = svc.get("deploy", {}).get("resources", {}).get("limits", {})
+        got = (str(float(lim.get("cpus", 0))), str(lim.get("memory")))
+        if name in LIMITS and got != LIMITS[name]:
+            errors.append(f"{where}: limits {got} != {LIMITS[name]}")
+        for p in svc.get("ports", []):
+            if not str(p).startswith("127.0.0.1:"):
+                errors.append(f"{where}: port {p} must bind to 127.0.0.1")
+        if name in PORTS and PORTS[name] not in [str(p) for p in svc.get("ports", [])]:
+            errors.append(f"{where}: expected port {PORTS[name]}, got {svc.get('ports')}")
+        nets = set(svc.get("networks", {}))
+        if name == "node-exporter":
+            if svc.get("network_mode") != "host" or svc.get("pid") != "host":
+                errors.append(f"{where}: needs network_mode: host and pid: host, or node_network_* "
+                              "describe the container, not the host (defect 2)")
+        elif "monitoring" not in nets:
+            errors.append(f"{where}: must join the monitoring network")
+        if ("mpc-internal" in nets) != (name in MPC_NETWORK):
+            errors.append(f"{where}: on mpc-internal={'mpc-internal' in nets}, expected "
+                          f"{name in MPC_NETWORK}: the application network reaches only what must scrape/probe")
+        cmd = command_of(svc)
+        if name in MPC_NETWORK and not any(c.startswith("--web.config.file=") for c in cmd):
+            errors.append(f"{where}: reachable from mpc-internal, so it must require basic auth "
+                          "(--web.config.file) (defect 3)")
+        for v in svc.get("volumes", []):
+            src = str(v).split(":")[0]
+            if src.startswith(stack) and not os.path.exists(src):
+                errors.append(f"{where}: mounts {src}, which does not exist")
+        if svc.get("restart") != "unless-stopped":
+            errors.append(f"{where}: restart must be unless-stopped")
+        if svc.get("read_only") is not True:
+            errors.append(f"{where}: read_only: true missing (defect 9)")
+        if "no-new-privileges:true" not in (svc.get("security_opt") or []):
+            errors.append(f"{where}: security_opt no-new-privileges:true missing (defect 9)")
+        if name != "cadvisor" and "ALL" not in (svc.get("cap_drop") or []):
+            errors.append(f"{where}: cap_drop: [ALL] missing (defect 9)")
+        user = str(svc.get("user", ""))
+        if name not in ROOT_OK and (not user or user.split(":")[0] in ("0", "root")):
+            errors.append(f"{where}: must run as a non-root user (defect 9)")
+        env = svc.get("environment") or {}
+        for key, value in env.items():
+            if SECRET_WORDS.search(key) and not key.endswith("_FILE"):
+                errors.append(f"{where}: secret in environment variable {key}={value!r}; use a secrets "
+                              "file (defect 9)")
+    return services
 
 
 def main(argv):
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    stack = os.path.abspath(argv[1])
+    src = os.path.abspath(argv[1])
     errors = []
     tmp = tempfile.mkdtemp(prefix="compose-check-")
     try:
-        env_file = os.path.join(tmp, ".env")
-        shutil.copy(os.path.join(stack, ".env.example"), env_file)
+        stack = os.path.join(tmp, "stack")
+        shutil.copytree(src, stack, ignore=shutil.ignore_patterns("local", ".env"))
+        with open(os.path.join(stack, ".env.example")) as f:
+            env_text = f.read()
+        # Any value left empty for the user is filled, so the file renders.
+        with open(os.path.join(stack, ".env"), "w") as f:
+            f.write(re.sub(r"^(\w+)=$", r"\1=test-only", env_text, flags=re.M))
+        with open(os.path.join(stack, "docker-compose.monitoring.yml")) as f:
+            declared = yaml.safe_load(f).get("secrets") or {}
+        for spec in declared.values():
+            path = os.path.join(stack, spec["file"])
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write("test-only\n")
 
-        res = compose(stack, env_file, "config", "-q")
-        if res.returncode == 0 or "GRAFANA_ADMIN_PASSWORD" not in res.stderr:
-            errors.append("with .env.example as is, config must fail naming GRAFANA_ADMIN_PASSWORD "
-                          f"(rc={res.returncode}, stderr={res.stderr.strip()[-300:]!r})")
-
-        with open(env_file) as f:
-            text = f.read()
-        for var in ("GRAFANA_ADMIN_PASSWORD", "POSTGRES_PASSWORD"):
-            text, n = re.subn(rf"^{var}=$", f"{var}=test-only-{var.lower()}", text, flags=re.M)
-            if n != 1:
-                errors.append(f".env.example must have exactly one empty `{var}=` line")
-        with open(env_file, "w") as f:
-            f.write(text)
-
-        for profile in ([], ["--profile", "scale-out"]):
-            res = compose(stack, env_file, *profile, "config", "-q")
-            if res.returncode != 0:
-                errors.append(f"config -q {' '.join(profile)} failed: {res.stderr.strip()}")
-
-        res = compose(stack, env_file, "config")
+        res = compose(stack, "config")
         if res.returncode != 0:
             errors.append(f"config failed: {res.stderr.strip()}")
             raise SystemExit
         cfg = yaml.safe_load(res.stdout)
-        services = cfg.get("services", {})
-        want = set(LIMITS)
-        if set(services) != want:
-            errors.append(f"services {sorted(services)} != {sorted(want)}")
-        for name, svc in services.items():
-            where = f"service {name}"
-            image = svc.get("image", "")
-            if not re.search(r":v?\d+\.\d+\.\d+$", image):
-                errors.append(f"{where}: image {image!r} must be pinned to a version")
-            if "healthcheck" not in svc or not svc["healthcheck"].get("test"):
-                errors.append(f"{where}: missing healthcheck")
-            lim = svc.get("deploy", {}).get("resources", {}).get("limits", {})
-            got = (str(float(lim.get("cpus", 0))), str(lim.get("memory")))
-            if name in LIMITS and got != LIMITS[name]:
-                errors.append(f"{where}: limits {got} != {LIMITS[name]}")
-            ports = svc.get("ports", [])
-            for p in ports:
-                if not str(p).startswith("127.0.0.1:"):
-                    errors.append(f"{where}: port {p} must bind to 127.0.0.1")
-            if name in PORTS and PORTS[name] not in [str(p) for p in ports]:
-                errors.append(f"{where}: expected port {PORTS[name]}, got {ports}")
-            nets = set(svc.get("networks", {}))
-            if "monitoring" not in nets:
-                errors.append(f"{where}: must join the monitoring network")
-            if name in NEEDS_MPC_NETWORK and "mpc-internal" not in nets:
-                errors.append(f"{where}: must join mpc-internal to reach the MPC stack")
-            for v in svc.get("volumes", []):
-                src = str(v).split(":")[0]
-                if src.startswith(stack) and not os.path.exists(src):
-                    errors.append(f"{where}: mounts {src}, which does not exist")
-            if svc.get("restart") != "unless-stopped":
-                errors.append(f"{where}: restart must be unless-stopped")
-        prom = services.get("prometheus", {})
-        if "--storage.tsdb.retention.time=30d" not in prom.get("command", []):
-            errors.append("prometheus: needs --storage.tsdb.retention.time=30d (30-day retention)")
-        if services.get("victoriametrics", {}).get("profiles") != ["scale-out"]:
-            errors.append("victoriametrics must only run with the scale-out profile")
+        services = check_services(stack, cfg, errors)
+
+        # HA: two replicas of one config, distinct replica labels.
+        replicas = {n: str((services.get(n, {}).get("environment") or {}).get("PROMETHEUS_REPLICA"))
+                    for n in ("prometheus-1", "prometheus-2")}
+        if len(set(replicas.values())) != 2 or "None" in replicas.values():
+            errors.append(f"prometheus replicas need distinct PROMETHEUS_REPLICA, got {replicas}")
+        for n in ("prometheus-1", "prometheus-2"):
+            cmd = command_of(services.get(n, {}))
+            for flag in ("--storage.tsdb.retention.time=30d", "--enable-feature=expand-external-labels",
+                         "--config.file=/etc/prometheus/prometheus.yml"):
+                if flag not in cmd:
+                    errors.append(f"{n}: needs {flag}")
+        for i in (1, 2, 3):
+            cmd = command_of(services.get(f"alertmanager-{i}", {}))
+            peers = {c.split("=", 1)[1] for c in cmd if c.startswith("--cluster.peer=")}
+            if peers != {f"alertmanager-{j}:9094" for j in (1, 2, 3)}:
+                errors.append(f"alertmanager-{i}: must peer with alertmanager-1..3:9094, got {sorted(peers)}")
+        vm = services.get("victoriametrics", {})
+        vm_cmd = command_of(vm)
+        if vm.get("profiles"):
+            errors.append("victoriametrics must always run: Prometheus remote_writes to it (defect 7)")
+        if not any(c.startswith("-dedup.minScrapeInterval=") for c in vm_cmd):
+            errors.append("victoriametrics needs -dedup.minScrapeInterval (HA replicas write twice)")
+        relabel = [c.split("=", 1)[1] for c in vm_cmd if c.startswith("-relabelConfig=")]
+        rl_path = os.path.join(stack, "victoriametrics", "relabel.yml")
+        if relabel != ["/etc/victoriametrics/relabel.yml"] or not os.path.exists(rl_path):
+            errors.append("victoriametrics needs -relabelConfig=/etc/victoriametrics/relabel.yml")
+        else:
+            with open(rl_path) as f:
+                rules = yaml.safe_load(f)
+            if not any(r.get("action") == "labeldrop" and re.fullmatch(r.get("regex", ""), "replica")
+                       for r in rules):
+                errors.append("victoriametrics/relabel.yml must drop the replica label before dedup")
+        with open(os.path.join(stack, "prometheus", "prometheus.yml")) as f:
+            prom = yaml.safe_load(f)
+        always = {n for n, s in services.items() if not s.get("profiles")}
+        for rw in prom.get("remote_write") or []:
+            host = re.match(r"https?://([^:/]+)", rw["url"]).group(1)
+            if host not in always:
+                errors.append(f"remote_write to {host}, which is not a service that always runs (defect 7)")
+
+        # Secrets: Grafana and postgres-exporter read files; no default passwords.
+        graf = services.get("grafana", {}).get("environment") or {}
+        for key in ("GF_SECURITY_ADMIN_PASSWORD__FILE", "GF_SECURITY_SECRET_KEY__FILE"):
+            if not str(graf.get(key, "")).startswith("/run/secrets/"):
+                errors.append(f"grafana: {key} must point at a compose secret (defect 9)")
+        if str(graf.get("GF_SECURITY_COOKIE_SECURE")) != "true":
+            errors.append("grafana: cookies must be secure by default (defect 9)")
+        pg = services.get("postgres-exporter", {})
+        pg_env = pg.get("environment") or {}
+        if pg_env.get("DATA_SOURCE_USER") != "mpc_monitor":
+            errors.append(f"postgres-exporter: user {pg_env.get('DATA_SOURCE_USER')!r}, README promises "
+                          "mpc_monitor (pg_monitor) (defect 9)")
+        if "sslmode=disable" in str(pg_env.get("DATA_SOURCE_URI")):
+            errors.append("postgres-exporter: sslmode=disable by default (defect 9)")
+        if "/metrics" in " ".join(map(str, pg.get("healthcheck", {}).get("test", []))):
+            errors.append("postgres-exporter: healthcheck on /metrics runs every custom query (defect 9)")
+        for spec in (cfg.get("secrets") or {}).values():
+            if not str(spec.get("file", "")).startswith(os.path.join(stack, "secrets") + os.sep):
+                errors.append(f"secret file {spec.get('file')} must live under secrets/ (git-ignored)")
+        ignore = os.path.join(src, "secrets", ".gitignore")
+        if not os.path.exists(ignore) or "*" not in open(ignore).read().split():
+            errors.append("stack/secrets/.gitignore must ignore every secret file")
+
+        # Docker Desktop: the root mount option can drop rslave.
+        with open(os.path.join(stack, ".env"), "a") as f:
+            f.write("\nNODE_EXPORTER_ROOT_MOUNT=ro\n")
+        res = compose(stack, "config")
+        vols = yaml.safe_load(res.stdout)["services"]["node-exporter"]["volumes"] if res.returncode == 0 else []
+        if [str(v) for v in vols] != ["/:/host:ro"]:
+            errors.append(f"NODE_EXPORTER_ROOT_MOUNT=ro must give /:/host:ro, got {vols}")
+        with open(os.path.join(stack, "start-monitoring.bat"), encoding="utf-8") as f:
+            if "NODE_EXPORTER_ROOT_MOUNT=ro" not in f.read():
+                errors.append("start-monitoring.bat must set NODE_EXPORTER_ROOT_MOUNT=ro (Docker Desktop)")
+
         net = cfg.get("networks", {}).get("mpc-internal", {})
         if not net.get("external") or net.get("name") != "mpc-internal":
             errors.append("network mpc-internal must be external, named mpc-internal")
-        graf_env = services.get("grafana", {}).get("environment", {})
-        if graf_env.get("GF_SECURITY_ADMIN_PASSWORD") != "test-only-grafana_admin_password":
-            errors.append("grafana must take its admin password from GRAFANA_ADMIN_PASSWORD")
     except SystemExit:
         pass
     finally:
@@ -137,7 +246,7 @@ def main(argv):
     if errors:
         print("\n".join(errors), file=sys.stderr)
         return 1
-    print(f"check_compose: config valid, {len(LIMITS)} services checked, required variables fail fast")
+    print(f"check_compose: config valid, {len(LIMITS)} services checked (HA, networks, auth, secrets, hardening)")
     return 0
 
 

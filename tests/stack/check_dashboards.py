@@ -12,6 +12,14 @@ rules` (as a recording rule with the Grafana variables substituted), and
 every metric name used by a dashboard or alert must exist in mpc_node's
 exposition or in the exporters' list (tests/stack/exporter-metrics.txt).
 
+Issue 15 (defects 2 and 10): in a dashboard with a `node` variable every
+query follows $node (cluster-wide constants excepted); stat/gauge panels
+showing a status (up, pg_up, etcd leader) say DOWN instead of "No data"
+(noValue); `[$__range]` queries are instant; quantiles of the rare DKG
+ceremony use a window of an hour or more; the `device` variable and the host
+network alerts leave out virtual interfaces (veth, docker, br-, lo); the
+"SLO" row of signature-performance.json shows the error budget left.
+
 usage: check_dashboards.py --stack DIR --exporter-metrics FILE
                            (--exposition FILE | --mpc-node EXE)
 """
@@ -170,6 +178,75 @@ def overlaps(a, b):
             and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"])
 
 
+# Metrics that are the same for every node: a panel on them alone may ignore $node.
+CLUSTER_WIDE = {"mpc_consensus_threshold"}
+STATUS_METRICS = re.compile(r"\b(up|pg_up|etcd_server_has_leader|probe_success)\b")
+RARE_EVENTS = {"mpc_dkg_duration_seconds_bucket", "mpc_dkg_duration_seconds_sum", "mpc_dkg_duration_seconds_count"}
+VIRTUAL_DEVICES = ["lo", "veth1a2b3c", "docker0", "br-0123abcd"]
+
+
+def duration_seconds(text):
+    m = re.fullmatch(r"(\d+)([smhd])", text)
+    return int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)] if m else None
+
+
+def device_filter_ok(expr):
+    """True when the expression's device!~"..." matcher drops every virtual interface."""
+    m = re.search(r'device\s*!~\s*"([^"]*)"', expr)
+    return bool(m) and all(re.fullmatch(m.group(1), d) for d in VIRTUAL_DEVICES) and not re.fullmatch(
+        m.group(1), "eth0")
+
+
+def check_dashboard_rules(name, model, panels, err):
+    """Issue 15, defect 10 (and 2 for the device variable)."""
+    tvars = {v.get("name"): v for v in model.get("templating", {}).get("list", [])}
+    if "device" in tvars:
+        q = tvars["device"].get("query")
+        q = q.get("query", "") if isinstance(q, dict) else (q or "")
+        if not device_filter_ok(q):
+            err(f"variable $device must leave out virtual interfaces {VIRTUAL_DEVICES} (host network), "
+                f"query {q!r}")
+    for p in panels:
+        if p.get("type") == "row":
+            continue
+        title = p.get("title")
+        targets = [t for t in p.get("targets") or [] if t.get("expr")]
+        for t in targets:
+            expr = t["expr"]
+            metrics = {m for m, _ in metric_names(expr)}
+            if "node" in tvars and "$node" not in expr and not metrics <= CLUSTER_WIDE \
+                    and not all(":" in m for m in metrics) \
+                    and any(m.startswith(("mpc_", "process_")) or m == "up" for m in metrics) \
+                    and ("mpc-nodes" in expr or any(m.startswith(("mpc_", "process_")) for m in metrics)):
+                err(f"panel {title!r} {t.get('refId')}: ignores $node: {expr!r}")
+            if "$__range" in expr and not t.get("instant"):
+                err(f"panel {title!r} {t.get('refId')}: [$__range] query must be instant (one value for "
+                    "the whole range), or it is recomputed at every step")
+            if metrics & RARE_EVENTS:
+                for rng in re.findall(r"\[([^\]]+)\]", expr):
+                    secs = duration_seconds(rng)
+                    if rng != "$__range" and (secs is None or secs < 3600):
+                        err(f"panel {title!r} {t.get('refId')}: DKG is rare; a window of [{rng}] is "
+                            "mostly empty, use 1h or more")
+        if p.get("type") in ("stat", "gauge") and any(STATUS_METRICS.search(t["expr"]) for t in targets):
+            if not ((p.get("fieldConfig") or {}).get("defaults") or {}).get("noValue"):
+                err(f"panel {title!r}: a status panel needs fieldConfig.defaults.noValue (e.g. DOWN), "
+                    "or a dead exporter shows \"No data\"")
+    if name == "signature-performance.json":
+        rows = [p for p in model.get("panels", []) if p.get("type") == "row" and p.get("title") == "SLO"]
+        slo_exprs = " ".join(t.get("expr", "") for r in rows for p in [r] + (r.get("panels") or [])
+                             for t in p.get("targets") or [])
+        top = sorted(model.get("panels", []), key=lambda q: (q["gridPos"]["y"], q["gridPos"]["x"]))
+        if rows:
+            after = top[top.index(rows[0]) + 1:]
+            for q in after:
+                if q.get("type") == "row":
+                    break
+                slo_exprs += " " + " ".join(t.get("expr", "") for t in q.get("targets") or [])
+        if "mpc:signatures_error_budget_remaining:ratio30d" not in slo_exprs:
+            err("needs a row titled SLO with a panel on mpc:signatures_error_budget_remaining:ratio30d")
+
+
 def check_dashboard(path, model, ds_uids, errors, exprs):
     name = os.path.basename(path)
     err = lambda msg: errors.append(f"{name}: {msg}")
@@ -249,6 +326,7 @@ def check_dashboard(path, model, ds_uids, errors, exprs):
                 perr(f"target {t.get('refId')} datasource must be ${{datasource}}")
             exprs.append((f"{name} panel {title!r} {t.get('refId')}", expr, True))
 
+    check_dashboard_rules(name, model, panels, err)
     non_rows = [p for p in panels if p.get("type") != "row"]
     want = SEED_PANELS.get(name)
     if want is None:
@@ -281,8 +359,9 @@ def check_expr(where, expr, known, from_dashboard, errors, used):
         if from_dashboard and metric.endswith("_total") and enclosing not in COUNTER_FUNCS:
             errors.append(f"{where}: {metric} used outside rate/irate/increase")
     if from_dashboard:
+        rare = {m for m, _ in metric_names(expr)} & RARE_EVENTS
         for fn, rng in re.findall(r"\b(rate|irate)\s*\([^\[]*\[([^\]]*)\]", expr):
-            if rng != "$__rate_interval":
+            if rng != "$__rate_interval" and not (rare and (duration_seconds(rng) or 0) >= 3600):
                 errors.append(f"{where}: {fn}() must use [$__rate_interval], not [{rng}]")
 
 
@@ -349,13 +428,20 @@ def main():
             errors.append(f"{path}: uid {uid} also used by {uids[uid]}")
         uids[uid] = path
 
-    with open(os.path.join(args.stack, "prometheus/alerts.yml"), encoding="utf-8") as f:
-        alerts = yaml.safe_load(f)
-    for g in alerts["groups"]:
-        for r in g["rules"]:
-            exprs.append((f"alerts.yml {r.get('alert') or r.get('record')}", r["expr"], False))
+    recorded = set()
+    for rule_file in ("alerts.yml", "slo.yml"):
+        with open(os.path.join(args.stack, "prometheus", rule_file), encoding="utf-8") as f:
+            alerts = yaml.safe_load(f)
+        for g in alerts["groups"]:
+            for r in g["rules"]:
+                exprs.append((f"{rule_file} {r.get('alert') or r.get('record')}", r["expr"], False))
+                if r.get("record"):
+                    recorded.add(r["record"])
+                if rule_file == "alerts.yml" and "node_network_" in r["expr"] and not device_filter_ok(r["expr"]):
+                    errors.append(f"alerts.yml {r.get('alert')}: host network alerts must leave out "
+                                  f"virtual interfaces {VIRTUAL_DEVICES}")
 
-    exporters = load_list(args.exporter_metrics)
+    exporters = load_list(args.exporter_metrics) | recorded
     used_mpc = {m for _, e, _ in exprs for m, _ in metric_names(e) if m not in exporters}
     if args.exposition:
         with open(args.exposition, encoding="utf-8") as f:

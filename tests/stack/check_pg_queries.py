@@ -8,7 +8,8 @@ no extension view (pg_stat_statements) is used.
 
 Live (when PostgreSQL 15 and postgres_exporter are installed and we may run
 PostgreSQL as the `postgres` user, i.e. as root): initdb a throw-away
-cluster on 127.0.0.1, create a table, run postgres_exporter 0.11 with the
+cluster on 127.0.0.1 plus a streaming standby (pg_basebackup -R, so
+mpcdb_standby has a row), create a table, run postgres_exporter 0.11 with the
 file, and require every namespace to produce metrics with no query error.
 Otherwise the live part is skipped (the static part still runs).
 
@@ -70,7 +71,9 @@ def live_checks(path, doc, errors):
     tmp = tempfile.mkdtemp(prefix="pgq-")
     os.chmod(tmp, 0o755)
     data = os.path.join(tmp, "data")
-    pg_port, exp_port = free_port(), free_port()
+    standby = os.path.join(tmp, "standby")
+    pg_port, exp_port, sb_port = free_port(), free_port(), free_port()
+    sb_started = False
     as_pg = ["runuser", "-u", "postgres", "--"]
     exp = None
     started = False
@@ -87,6 +90,16 @@ def live_checks(path, doc, errors):
                                 "CREATE TABLE wallet_tx (id serial PRIMARY KEY, v int);"
                                 " INSERT INTO wallet_tx (v) SELECT generate_series(1, 10);"],
                        check=True, capture_output=True, timeout=60)
+        os.mkdir(standby, 0o700)
+        shutil.chown(standby, "postgres")
+        subprocess.run(as_pg + [f"{PGBIN}/pg_basebackup", "-h", "127.0.0.1", "-p", str(pg_port), "-D", standby,
+                                "-R", "-X", "stream", "-c", "fast", "-d",
+                                f"host=127.0.0.1 port={pg_port} application_name=standby-1"],
+                       check=True, capture_output=True, timeout=120)
+        subprocess.run(as_pg + [f"{PGBIN}/pg_ctl", "-D", standby, "-l", os.path.join(standby, "log"), "-w",
+                                "-o", f"-p {sb_port} -k {standby} -c listen_addresses=127.0.0.1", "start"],
+                       check=True, capture_output=True, timeout=60)
+        sb_started = True
         env = dict(os.environ,
                    DATA_SOURCE_NAME=f"postgresql://postgres@127.0.0.1:{pg_port}/postgres?sslmode=disable")
         log = open(os.path.join(tmp, "exporter.log"), "w+")
@@ -98,7 +111,7 @@ def live_checks(path, doc, errors):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{exp_port}/metrics", timeout=5) as r:
                     text = r.read().decode()
-                if "pg_up 1" in text:
+                if "pg_up 1" in text and "mpcdb_standby_replay_lag_seconds{" in text:
                     break
             except OSError:
                 pass
@@ -125,9 +138,10 @@ def live_checks(path, doc, errors):
                 exp.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 exp.kill()
-        if started:
-            subprocess.run(as_pg + [f"{PGBIN}/pg_ctl", "-D", data, "-m", "fast", "stop"],
-                           capture_output=True, timeout=60)
+        for ok, d in ((sb_started, standby), (started, data)):
+            if ok:
+                subprocess.run(as_pg + [f"{PGBIN}/pg_ctl", "-D", d, "-m", "fast", "stop"],
+                               capture_output=True, timeout=60)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -5,8 +5,12 @@
    alerts.yml holds (a glob matching nothing would pass with 0), with no
    warnings (a missing file_sd file only warns);
 2. `promtool check rules`, with at least 40 alerts;
-3. the file_sd targets: 5 MPC nodes on port 8080, 3 etcd members on 2379;
-4. blackbox_exporter accepts blackbox.yml (`--config.check`).
+3. the file_sd targets: 5 MPC nodes on port 8080, 3 etcd members on 2379,
+   and no target label overwrites an external label (defect 6: etcd's
+   `cluster: mpc-etcd` replaced `cluster=mpc-wallet` on every etcd series);
+4. HA: external labels replica (from the environment) and runbooks, alerts
+   sent without the replica label to all three Alertmanagers;
+5. blackbox_exporter accepts blackbox.yml (`--config.check`).
 
 usage: check_prometheus.py STACK_DIR
 """
@@ -33,8 +37,14 @@ def main(argv):
     prom_dir = os.path.join(stack, "prometheus")
     errors = []
 
-    with open(os.path.join(prom_dir, "alerts.yml")) as f:
-        rules = [r for g in yaml.safe_load(f)["groups"] for r in g["rules"]]
+    with open(os.path.join(prom_dir, "prometheus.yml")) as f:
+        cfg = yaml.safe_load(f)
+    rule_files = cfg.get("rule_files") or []
+    per_file = {}
+    for name in rule_files:
+        with open(os.path.join(prom_dir, name)) as f:
+            per_file[name] = [r for g in yaml.safe_load(f)["groups"] for r in g["rules"]]
+    rules = [r for v in per_file.values() for r in v]
     alerts = {r["alert"] for r in rules if "alert" in r}
     if len(alerts) < 40:
         errors.append(f"only {len(alerts)} distinct alerts, the seed promises 40+")
@@ -43,18 +53,28 @@ def main(argv):
     found = [int(n) for n in re.findall(r"SUCCESS: (\d+) rules found", out)]
     if rc != 0:
         errors.append(f"promtool check config failed:\n{out}")
-    elif found != [len(rules)]:
-        errors.append(f"promtool check config saw rule counts {found}, alerts.yml has {len(rules)}:\n{out}")
+    elif found != [len(v) for v in per_file.values()]:
+        errors.append(f"promtool check config saw rule counts {found}, the rule files have "
+                      f"{[len(v) for v in per_file.values()]}:\n{out}")
     if "WARNING" in out.upper():
         errors.append(f"promtool check config warns:\n{out}")
 
-    rc, out = run(["promtool", "check", "rules", os.path.join(prom_dir, "alerts.yml")])
-    if rc != 0 or f"SUCCESS: {len(rules)} rules found" not in out:
-        errors.append(f"promtool check rules failed:\n{out}")
+    for name, file_rules in per_file.items():
+        rc, out = run(["promtool", "check", "rules", os.path.join(prom_dir, name)])
+        if rc != 0 or f"SUCCESS: {len(file_rules)} rules found" not in out:
+            errors.append(f"promtool check rules {name} failed:\n{out}")
+
+    external = cfg["global"].get("external_labels") or {}
 
     def targets(name):
         with open(os.path.join(prom_dir, "targets", name)) as f:
-            return [t for group in json.load(f) for t in group["targets"]]
+            groups = json.load(f)
+        for group in groups:
+            clash = set(group.get("labels") or {}) & set(external)
+            if clash:
+                errors.append(f"targets/{name}: target label(s) {sorted(clash)} overwrite the external "
+                              f"label(s) of the same name on every series of {group['targets']}")
+        return [t for group in groups for t in group["targets"]]
     nodes = targets("nodes.json")
     if sorted(nodes) != [f"node-{i}:8080" for i in range(1, 6)]:
         errors.append(f"nodes.json must list node-1..node-5:8080, has {nodes}")
@@ -63,10 +83,28 @@ def main(argv):
         errors.append(f"infrastructure.json must list etcd-1..etcd-3:2379, has {etcd}")
     targets("tls.json")  # must at least be valid JSON
 
-    with open(os.path.join(prom_dir, "prometheus.yml")) as f:
-        cfg = yaml.safe_load(f)
     jobs = {j["job_name"]: j for j in cfg["scrape_configs"]}
-    for job in ("mpc-nodes", "etcd", "postgres", "cadvisor", "node-exporter", "alertmanager", "prometheus"):
+    for job in cfg["scrape_configs"]:
+        for group in job.get("static_configs") or []:
+            clash = set(group.get("labels") or {}) & set(external)
+            if clash:
+                errors.append(f"job {job['job_name']}: target labels {sorted(clash)} overwrite external labels")
+    if external.get("replica") != "${PROMETHEUS_REPLICA}":
+        errors.append("prometheus.yml: external label replica must come from ${PROMETHEUS_REPLICA} (HA)")
+    if external.get("runbooks") != "${RUNBOOK_BASE_URL}":
+        errors.append("prometheus.yml: external label runbooks must come from ${RUNBOOK_BASE_URL} (defect 8)")
+    alerting = cfg.get("alerting") or {}
+    drops = [r for r in alerting.get("alert_relabel_configs") or []
+             if r.get("action") == "labeldrop" and re.fullmatch(r.get("regex", ""), "replica")]
+    if not drops:
+        errors.append("prometheus.yml: alert_relabel_configs must drop the replica label, or the "
+                      "Alertmanager cluster notifies once per replica")
+    ams = [t for a in alerting.get("alertmanagers") or [] for sc in a.get("static_configs") or []
+           for t in sc.get("targets") or []]
+    if sorted(ams) != [f"alertmanager-{i}:9093" for i in (1, 2, 3)]:
+        errors.append(f"prometheus.yml: alerts must go to all three Alertmanagers, got {ams}")
+    for job in ("mpc-nodes", "etcd", "postgres", "cadvisor", "node-exporter", "alertmanager", "prometheus",
+                "victoriametrics"):
         if job not in jobs:
             errors.append(f"prometheus.yml: missing job {job}")
     if cfg["global"].get("scrape_interval") != "15s" or jobs.get("mpc-nodes", {}).get("scrape_interval") != "10s":

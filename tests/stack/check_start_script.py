@@ -43,7 +43,8 @@ class Case:
     def __init__(self, stack):
         self.tmp = tempfile.mkdtemp(prefix="start-monitoring-")
         self.dir = os.path.join(self.tmp, "stack")
-        shutil.copytree(stack, self.dir, ignore=shutil.ignore_patterns("local", ".env"))
+        shutil.copytree(stack, self.dir, ignore=shutil.ignore_patterns("local", ".env", "web-config.yml",
+                                                                  *SECRET_FILES))
         self.state = os.path.join(self.tmp, "state")
         os.mkdir(self.state)
         bindir = os.path.join(self.tmp, "bin")
@@ -73,7 +74,9 @@ class Case:
         shutil.rmtree(self.tmp)
 
 
-SECRETS = "GRAFANA_ADMIN_PASSWORD=s3cret-test\nPOSTGRES_PASSWORD='pg test'\n"
+SECRET_FILES = ["monitoring_password", "grafana_admin_password", "grafana_secret_key", "postgres_password",
+                "smtp_password", "slack_webhook_url", "pagerduty_routing_key",
+                "pagerduty_security_routing_key", "heartbeat_api_key"]
 
 
 def main(argv):
@@ -96,13 +99,18 @@ def main(argv):
 
         c.write_env()
         rc, out, calls = c.run()
-        expect("empty passwords", rc == 1 and "GRAFANA_ADMIN_PASSWORD POSTGRES_PASSWORD" in out,
-               f"rc={rc} out={out!r}")
+        expect("no secrets", rc == 1 and all(f"secrets/{n}" in out for n in SECRET_FILES),
+               f"must name every missing secrets file: rc={rc} out={out!r}")
+        expect("no secrets", "up -d" not in calls, "must not start without secrets")
 
         rc, out, _ = c.run("--help")
-        expect("help", rc == 0 and "--scale-out" in out and "HEALTH_TIMEOUT" in out, f"rc={rc} out={out!r}")
+        expect("help", rc == 0 and "--no-wait" in out and "HEALTH_TIMEOUT" in out and "secrets" in out,
+               f"rc={rc} out={out!r}")
 
-        c.write_env(SECRETS)
+        secrets = os.path.join(c.dir, "secrets")
+        for name in SECRET_FILES:
+            with open(os.path.join(secrets, name), "w") as f:
+                f.write("test only 'quoted' $pass\n" if name == "monitoring_password" else "x")
         rc, out, _ = c.run("--bogus")
         expect("unknown option", rc == 1 and "unknown option" in out, f"rc={rc} out={out!r}")
 
@@ -113,20 +121,25 @@ def main(argv):
         expect("first start", "compose -f docker-compose.monitoring.yml up -d" in calls,
                f"must run compose up -d, calls:\n{calls}")
         expect("first start", "config -q" in calls, "must validate the compose file first")
-        expect("first start", "inspect --format {{.State.Health.Status}} mpc-grafana" in calls,
-               "must wait for Grafana's health check")
-        expect("first start", "scale-out" not in calls, "VictoriaMetrics only with --scale-out")
+        for name in ("mpc-grafana", "mpc-prometheus-1", "mpc-prometheus-2", "mpc-alertmanager-1",
+                     "mpc-alertmanager-2", "mpc-alertmanager-3", "mpc-victoriametrics"):
+            expect("first start", f"inspect --format {{{{.State.Health.Status}}}} {name}" in calls,
+                   f"must wait for {name}'s health check")
+        web = os.path.join(secrets, "web-config.yml")
+        text = open(web).read() if os.path.exists(web) else ""
+        expect("first start", "basic_auth_users:" in text and "  monitor: $2" in text,
+               f"must write secrets/web-config.yml with a bcrypt hash, got {text!r}")
+        expect("first start", os.path.exists(web) and (os.stat(web).st_mode & 0o077) == 0,
+               "secrets/web-config.yml must not be readable by others")
 
         os.remove(os.path.join(c.state, "calls"))
-        rc, out, calls = c.run("--scale-out")
-        expect("scale-out", rc == 0, f"rc={rc} out={out!r}")
-        expect("scale-out", "network create" not in calls, "network exists now: must not recreate it")
-        expect("scale-out", "--profile scale-out up -d" in calls, f"calls:\n{calls}")
-        expect("scale-out", "mpc-victoriametrics" in calls, "must wait for VictoriaMetrics too")
+        rc, out, calls = c.run()
+        expect("second start", rc == 0, f"rc={rc} out={out!r}")
+        expect("second start", "network create" not in calls, "network exists now: must not recreate it")
 
-        open(os.path.join(c.state, "unhealthy-mpc-cadvisor"), "w").close()
+        open(os.path.join(c.state, "unhealthy-mpc-alertmanager-2"), "w").close()
         rc, out, _ = c.run(HEALTH_TIMEOUT="0")
-        expect("unhealthy", rc == 1 and "mpc-cadvisor:starting" in out, f"rc={rc} out={out!r}")
+        expect("unhealthy", rc == 1 and "mpc-alertmanager-2:starting" in out, f"rc={rc} out={out!r}")
         rc, out, _ = c.run("--no-wait")
         expect("no-wait", rc == 0, f"rc={rc} out={out!r}")
     finally:
