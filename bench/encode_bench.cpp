@@ -60,6 +60,19 @@ void encode_only(benchmark::State& state, Registry& (*get)(), promcxx::expositio
   report(state, Registry::series, out.size());
 }
 
+/// Collect alone (registry -> snapshot): what render costs besides encoding.
+template <class Registry>
+void collect_only(benchmark::State& state, Registry& (*get)()) {
+  const bench::pin_thread pin{state};
+  auto& r = get();
+  promcxx::snapshot snap;
+  for (auto _ : state) {
+    r.registry.collect(snap);
+    benchmark::DoNotOptimize(snap.values.data());
+  }
+  report(state, Registry::series, 0);
+}
+
 const bool registered = [] {
   using promcxx::exposition_format;
   const auto add = [](const char* name, auto fn) {
@@ -73,6 +86,12 @@ const bool registered = [] {
       [](benchmark::State& s) { render(s, histogram_registry, exposition_format::text_0_0_4); });
   add("render_histograms_1k/openmetrics_1_0_0",
       [](benchmark::State& s) { render(s, histogram_registry, exposition_format::openmetrics_1_0_0); });
+  add("collect_only_counters_10k", [](benchmark::State& s) { collect_only(s, counter_registry); });
+  add("collect_only_histograms_1k", [](benchmark::State& s) { collect_only(s, histogram_registry); });
+  add("encode_only_histograms_1k/text_0_0_4",
+      [](benchmark::State& s) { encode_only(s, histogram_registry, exposition_format::text_0_0_4); });
+  add("encode_only_histograms_1k/openmetrics_1_0_0",
+      [](benchmark::State& s) { encode_only(s, histogram_registry, exposition_format::openmetrics_1_0_0); });
   add("encode_only_counters_10k/text_0_0_4",
       [](benchmark::State& s) { encode_only(s, counter_registry, exposition_format::text_0_0_4); });
   add("encode_only_counters_10k/openmetrics_1_0_0",

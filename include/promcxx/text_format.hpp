@@ -2,8 +2,10 @@
 #ifndef PROMCXX_TEXT_FORMAT_HPP
 #define PROMCXX_TEXT_FORMAT_HPP
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "detail/text_writer.hpp"
 #include "snapshot.hpp"
@@ -14,99 +16,220 @@ inline constexpr std::string_view text_content_type = "text/plain; version=0.0.4
 
 namespace detail {
 
-inline void append_labels(std::string& out, const snapshot& snap, const snapshot::series& s,
-                          std::string_view extra_name = {}, std::string_view extra_value = {}) {
-  if (s.label_count == 0 && extra_name.empty()) return;
-  out.push_back('{');
+/// Scratch space of the encoders, one per thread, reused so that a steady
+/// scrape allocates nothing.
+struct encoder_scratch {
+  std::string labels;  // holds the current series' label block
+  // The current family's extra label of each bucket or state, `le="0.005"}`,
+  // formatted once per family instead of once per series.
+  std::string extras;
+  std::vector<std::uint32_t> extra_ends;
+  // OpenMetrics `_created` values in the order the last encode wrote them,
+  // with their spelling: a series' creation time does not change, and
+  // formatting it is the costliest part of an OpenMetrics counter line.
+  struct created_text {
+    std::uint64_t bits = 0;
+    std::uint8_t size = 0;
+    char text[23] = {};
+  };
+  std::vector<created_text> created;
+
+  [[nodiscard]] std::string_view extra(std::uint32_t i) const noexcept {
+    const std::uint32_t begin = i == 0 ? 0 : extra_ends[i - 1];
+    return std::string_view{extras}.substr(begin, extra_ends[i] - begin);
+  }
+  void add_extra_label(std::string_view name, std::string_view value) {
+    text_cursor c{extras, 0};
+    char* p = c.reserve(name.size() + 2 * value.size() + 3);
+    p = copy(p, name);
+    *p++ = '=';
+    *p++ = '"';
+    p = copy_escaped_value(p, value);
+    *p++ = '"';
+    *p++ = '}';
+    c.commit(p);
+  }
+  void end_extra() { extra_ends.push_back(static_cast<std::uint32_t>(extras.size())); }
+  void clear_extras() noexcept {
+    extras.clear();
+    extra_ends.clear();
+  }
+};
+
+inline encoder_scratch& scratch() {
+  thread_local encoder_scratch s;
+  return s;
+}
+
+/// Formats the label block of `s` (`{a="x",b="y"}`, or nothing) once into
+/// `buffer`; every line of the series reuses it. The buffer only grows, so
+/// after the first scrape this neither allocates nor zero-fills.
+inline std::string_view build_label_block(const snapshot& snap, const snapshot::series& s, std::string& buffer) {
+  if (s.label_count == 0) return {};
+  std::size_t room = 1;
   for (std::uint32_t i = 0; i < s.label_count; ++i) {
     const auto& l = snap.labels[s.first_label + i];
-    if (i > 0) out.push_back(',');
-    out.append(snap.view(l.name));
-    out.append("=\"");
-    append_escaped_value(out, snap.view(l.value));
-    out.push_back('"');
+    room += l.name.size + 2 * l.value.size + 4;
   }
-  if (!extra_name.empty()) {
-    if (s.label_count > 0) out.push_back(',');
-    out.append(extra_name);
-    out.append("=\"");
-    append_escaped_value(out, extra_value);
-    out.push_back('"');
+  if (buffer.size() < room) buffer.resize(room);
+  char* p = buffer.data();
+  *p++ = '{';
+  for (std::uint32_t i = 0; i < s.label_count; ++i) {
+    const auto& l = snap.labels[s.first_label + i];
+    p = copy(p, snap.view(l.name));
+    *p++ = '=';
+    *p++ = '"';
+    p = copy_escaped_value(p, snap.view(l.value));
+    *p++ = '"';
+    *p++ = ',';
   }
-  out.push_back('}');
+  p[-1] = '}';
+  return {buffer.data(), static_cast<std::size_t>(p - buffer.data())};
 }
 
-inline void append_sample(std::string& out, std::string_view name, std::string_view suffix, const snapshot& snap,
-                          const snapshot::series& s, double value, std::string_view extra_name = {},
-                          std::string_view extra_value = {}) {
-  out.append(name);
-  out.append(suffix);
-  append_labels(out, snap, s, extra_name, extra_value);
-  out.push_back(' ');
-  append_go_float(out, value);
-  out.push_back('\n');
+/// Room a line needs beyond its name, suffix and labels: separator, the
+/// longest number (24 bytes, or 31 bytes of a cached `_created`) and newline.
+inline constexpr std::size_t value_room = 40;
+
+/// Writes `name``suffix``labels` and a space; returns where the value goes.
+inline char* begin_line(text_cursor& c, std::string_view name, std::string_view suffix, std::string_view labels,
+                        std::size_t room = value_room) {
+  char* p = c.reserve(name.size() + suffix.size() + labels.size() + room);
+  p = copy(p, name);
+  p = copy(p, suffix);
+  p = copy(p, labels);
+  *p++ = ' ';
+  return p;
 }
 
-inline void append_count_sample(std::string& out, std::string_view name, std::string_view suffix,
-                                const snapshot& snap, const snapshot::series& s, double count,
-                                std::string_view extra_name = {}, std::string_view extra_value = {}) {
-  out.append(name);
-  out.append(suffix);
-  append_labels(out, snap, s, extra_name, extra_value);
-  out.push_back(' ');
-  append_uint(out, static_cast<std::uint64_t>(count));  // counts are exact integers in both formats
-  out.push_back('\n');
+/// As begin_line, with one more label after the series' own (`extra` is
+/// `le="0.005"}`, complete with the closing brace).
+inline char* begin_line(text_cursor& c, std::string_view name, std::string_view suffix, std::string_view labels,
+                        std::string_view extra, std::size_t room = value_room) {
+  char* p = c.reserve(name.size() + suffix.size() + labels.size() + extra.size() + 1 + room);
+  p = copy(p, name);
+  p = copy(p, suffix);
+  if (labels.empty()) {
+    *p++ = '{';
+  } else {
+    p = copy(p, labels.substr(0, labels.size() - 1));
+    *p++ = ',';
+  }
+  p = copy(p, extra);
+  *p++ = ' ';
+  return p;
+}
+
+inline void end_line(text_cursor& c, char* p) {
+  *p++ = '\n';
+  c.commit(p);
+}
+
+inline char* write_go_value(char* p, double v) noexcept { return format_go_float(p, without_negative_zero(v)); }
+
+/// Writes `text` (HELP) escaped as 0.0.4 wants: backslash and newline only.
+inline void write_escaped_help(text_cursor& c, std::string_view text) {
+  char* p = c.reserve(2 * text.size());
+  for (const char ch : text) {
+    if (ch == '\\') {
+      *p++ = '\\';
+      *p++ = '\\';
+    } else if (ch == '\n') {
+      *p++ = '\\';
+      *p++ = 'n';
+    } else {
+      *p++ = ch;
+    }
+  }
+  c.commit(p);
 }
 
 } // namespace detail
 
 /// Appends `snap` in text format 0.0.4 to `out`. Info and stateset families,
 /// which 0.0.4 lacks, are written as gauges the way OpenMetrics maps them.
+/// `-0` is written as `0`, in values and bounds (see without_negative_zero).
 inline void encode_text(const snapshot& snap, std::string& out) {
+  auto& scratch = detail::scratch();
+  detail::text_cursor c{out};
   for (const auto& f : snap.families) {
     const std::string_view name = snap.view(f.name);
-    const std::string_view info_suffix = f.type == metric_type::info ? "_info" : "";  // no allocation per family
-    out.append("# HELP ");
-    out.append(name);
-    out.append(info_suffix);
-    out.push_back(' ');
-    detail::append_escaped_help(out, snap.view(f.help));
-    out.append("\n# TYPE ");
-    out.append(name);
-    out.append(info_suffix);
+    const std::string_view suffix = f.type == metric_type::info ? "_info" : "";
+    std::string_view type;
     switch (f.type) {
-      case metric_type::counter: out.append(" counter\n"); break;
-      case metric_type::histogram: out.append(" histogram\n"); break;
-      case metric_type::summary: out.append(" summary\n"); break;
-      case metric_type::unknown: out.append(" untyped\n"); break;
-      default: out.append(" gauge\n"); break;
+      case metric_type::counter: type = " counter\n"; break;
+      case metric_type::histogram: type = " histogram\n"; break;
+      case metric_type::summary: type = " summary\n"; break;
+      case metric_type::unknown: type = " untyped\n"; break;
+      default: type = " gauge\n"; break;
     }
+    c.write("# HELP ");
+    c.write(name);
+    c.write(suffix);
+    c.write(" ");
+    detail::write_escaped_help(c, snap.view(f.help));
+    c.write("\n# TYPE ");
+    c.write(name);
+    c.write(suffix);
+    c.write(type);
+
+    scratch.clear_extras();
+    if (f.type == metric_type::histogram) {
+      for (std::uint32_t b = 0; b < f.bound_count; ++b) {
+        char bound[32];
+        scratch.add_extra_label(
+            "le", {bound, detail::format_go_float(bound, detail::without_negative_zero(snap.bounds[f.first_bound + b]))});
+        scratch.end_extra();
+      }
+      scratch.add_extra_label("le", "+Inf");
+      scratch.end_extra();
+    } else if (f.type == metric_type::stateset) {
+      for (std::uint32_t st = 0; st < f.bound_count; ++st) {
+        scratch.add_extra_label(name, snap.view(snap.states[f.first_bound + st]));
+        scratch.end_extra();
+      }
+    }
+
     for (std::uint32_t k = 0; k < f.series_count; ++k) {
       const auto& s = snap.all_series[f.first_series + k];
       const double* v = snap.values.data() + s.first_value;
+      const std::string_view labels = detail::build_label_block(snap, s, scratch.labels);
       switch (f.type) {
         case metric_type::histogram: {
-          char bound_text[32];
-          for (std::uint32_t b = 0; b < f.bound_count; ++b) {
-            const std::string_view le{bound_text,
-                                      static_cast<std::size_t>(detail::format_go_float(bound_text, snap.bounds[f.first_bound + b]) - bound_text)};
-            detail::append_count_sample(out, name, "_bucket", snap, s, v[b], "le", le);
+          for (std::uint32_t b = 0; b <= f.bound_count; ++b) {
+            char* p = detail::begin_line(c, name, "_bucket", labels, scratch.extra(b));
+            detail::end_line(c, detail::format_uint(p, static_cast<std::uint64_t>(v[b])));
           }
-          detail::append_count_sample(out, name, "_bucket", snap, s, v[f.bound_count], "le", "+Inf");
-          detail::append_sample(out, name, "_sum", snap, s, v[f.bound_count + 1]);
-          detail::append_count_sample(out, name, "_count", snap, s, v[f.bound_count]);
+          char* p = detail::begin_line(c, name, "_sum", labels);
+          detail::end_line(c, detail::write_go_value(p, v[f.bound_count + 1]));
+          p = detail::begin_line(c, name, "_count", labels);
+          detail::end_line(c, detail::format_uint(p, static_cast<std::uint64_t>(v[f.bound_count])));
           break;
         }
-        case metric_type::summary:
-          detail::append_sample(out, name, "_sum", snap, s, v[0]);
-          detail::append_count_sample(out, name, "_count", snap, s, v[1]);
+        case metric_type::summary: {
+          char* p = detail::begin_line(c, name, "_sum", labels);
+          detail::end_line(c, detail::write_go_value(p, v[0]));
+          p = detail::begin_line(c, name, "_count", labels);
+          detail::end_line(c, detail::format_uint(p, static_cast<std::uint64_t>(v[1])));
           break;
-        case metric_type::info: detail::append_sample(out, name, info_suffix, snap, s, 1.0); break;
+        }
+        case metric_type::info: {
+          char* p = detail::begin_line(c, name, suffix, labels);
+          *p++ = '1';
+          detail::end_line(c, p);
+          break;
+        }
         case metric_type::stateset:
-          for (std::uint32_t st = 0; st < f.bound_count; ++st)
-            detail::append_sample(out, name, "", snap, s, v[st], name, snap.view(snap.states[f.first_bound + st]));
+          for (std::uint32_t st = 0; st < f.bound_count; ++st) {
+            char* p = detail::begin_line(c, name, "", labels, scratch.extra(st));
+            detail::end_line(c, detail::write_go_value(p, v[st]));
+          }
           break;
-        default: detail::append_sample(out, name, "", snap, s, v[0]); break;
+        default: {
+          char* p = detail::begin_line(c, name, "", labels);
+          detail::end_line(c, detail::write_go_value(p, v[0]));
+          break;
+        }
       }
     }
   }

@@ -99,11 +99,13 @@ def check_golden(exe, golden_dir, update):
     check(len(created) == 4 and all(s.value == 1700000000.5 for s in created), "_created per counter series")
 
     specials = {s.labels["case"]: s.value for s in fams["om_special_value"].samples}
-    want = {"nan": float("nan"), "pos_inf": math.inf, "neg_inf": -math.inf, "neg_zero": -0.0, "tiny": 1e-05,
+    want = {"nan": float("nan"), "pos_inf": math.inf, "neg_inf": -math.inf, "neg_zero": 0.0, "tiny": 1e-05,
             "small": 0.0001, "million": 1e+06, "large_int": 100000, "big": 1.7560473e+07, "negative": -2.5,
             "tenth": 0.1, "denormal": 5e-324, "max": 1.7976931348623157e+308}
     check(set(specials) == set(want) and all(same_value(specials[k], v) for k, v in want.items()),
           f"special floats: {specials}")
+    # -0 is written as 0 (see without_negative_zero): the parsed value has no sign.
+    check(math.copysign(1.0, specials["neg_zero"]) == 1.0, "-0 gauge is exposed as 0")
 
     # Exemplars: labels round trip, value inside the bucket it sits on.
     exemplars = 0

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include <promcxx/exposition.hpp>
 #include <promcxx/openmetrics.hpp>
@@ -111,7 +114,7 @@ TEST_CASE("openmetrics: special floats are spelled as the reference clients do")
       {std::numeric_limits<double>::quiet_NaN(), "NaN", "NaN"},
       {std::numeric_limits<double>::infinity(), "+Inf", "+Inf"},
       {-std::numeric_limits<double>::infinity(), "-Inf", "-Inf"},
-      {-0.0, "-0.0", "-0"},
+      {-0.0, "0.0", "0"},  // not Go's "-0": see the -0 bucket bound test below
       {0, "0.0", "0"},
       {1, "1.0", "1"},
       {1e-05, "1e-05", "1e-05"},
@@ -295,6 +298,66 @@ TEST_CASE("regression: collector counters with a unit were refused (unit sits be
   CHECK(has_line(om, "# UNIT read_bytes bytes"));
   CHECK(has_line(om, "# UNIT heap_bytes bytes"));
   CHECK(has_line(om, "promcxx_collect_errors_total 3.0"));
+}
+
+} // namespace
+
+namespace {
+
+TEST_CASE("regression: a -0 bucket bound was written le=\"-0\", another series than le=\"0\" in Prometheus") {
+  promcxx::registry reg;
+  lambda_collector c{[](promcxx::collect_sink& s) {
+    const double bounds[] = {-1, -0.0, 1};
+    if (s.histogram_family("offset_seconds", "Offsets.", bounds)) {
+      const std::uint64_t cumulative[] = {1, 2, 3, 3};
+      const promcxx::label_pair labels[] = {{"peer", "a"}};
+      s.histogram_sample(labels, cumulative, -0.0);
+    }
+    if (s.family("drift", "Drift.", metric_type::gauge)) s.sample({}, -0.0);
+  }};
+  reg.add(c);
+  const auto om = om_test::openmetrics(reg);
+  CHECK(has_line(om, "offset_seconds_bucket{peer=\"a\",le=\"0.0\"} 2"));
+  CHECK(has_line(om, "drift 0.0"));
+  const auto text = om_test::text(reg);
+  CHECK(has_line(text, "offset_seconds_bucket{peer=\"a\",le=\"0\"} 2"));
+  CHECK(has_line(text, "offset_seconds_sum{peer=\"a\"} 0"));
+  CHECK(has_line(text, "drift 0"));
+  CHECK(om.find("-0") == std::string::npos);
+  CHECK(text.find("-0") == std::string::npos);
+}
+
+TEST_CASE("openmetrics: a _created value that changes or moves between scrapes is spelled afresh") {
+  // The encoder reuses the previous scrape's spelling of the n-th _created value
+  // when the value is the same; a changed value or a shifted position must not
+  // get a stale spelling.
+  promcxx::registry reg;
+  std::vector<std::pair<std::string, double>> series{{"b", 1700000000.25}, {"c", 1700000001.125}};
+  lambda_collector c{[&series](promcxx::collect_sink& s) {
+    if (!s.family("jobs_total", "Jobs.", metric_type::counter)) return;
+    for (const auto& [queue, when] : series) {
+      const promcxx::label_pair labels[] = {{"queue", queue}};
+      s.sample(labels, 1, when);
+    }
+  }};
+  reg.add(c);
+  const auto expect = [&reg](std::string_view queue, std::string_view created_text) {
+    const auto om = om_test::openmetrics(reg);
+    CAPTURE(om);
+    CHECK(has_line(om, "jobs_created{queue=\"" + std::string{queue} + "\"} " + std::string{created_text}));
+  };
+  expect("b", "1.70000000025e+09");
+  expect("c", "1.700000001125e+09");
+  series[1].second = 1700000002.5;  // same position, new value
+  expect("b", "1.70000000025e+09");
+  expect("c", "1.7000000025e+09");
+  series.insert(series.begin(), {"a", 1.5});  // every later series moves one position
+  expect("a", "1.5");
+  expect("b", "1.70000000025e+09");
+  expect("c", "1.7000000025e+09");
+  series.erase(series.begin());
+  expect("b", "1.70000000025e+09");
+  expect("c", "1.7000000025e+09");
 }
 
 } // namespace
