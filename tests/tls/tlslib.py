@@ -64,6 +64,7 @@ class target:
         return open(path).read().splitlines()[-1]
 
     def stop(self):
+        """Stops the target; a non-zero exit (a sanitizer report, a crash) fails the test."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -71,6 +72,8 @@ class target:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+        if self.proc.returncode != 0:
+            raise AssertionError(f"tls_target exited with {self.proc.returncode}: {self.proc.stderr.read()[-4000:]}")
 
 
 def client_context(ca, cert=None, key=None, verify=True):

@@ -296,13 +296,20 @@ class http_engine {
         auto& c = *static_cast<http_connection*>(ev.data.ptr);
         if (c.dead) continue;
         guarded(c, [&] {
-          if ((ev.events & EPOLLERR) != 0) {
+          if (c.handshaking) {
+            // Even on EPOLLERR: a client that rejects us sends an alert and may reset
+            // right after it; reading the alert tells why the handshake failed.
+            if (!advance_handshake(c, now)) {
+              if (!c.dead && (ev.events & EPOLLERR) != 0) {
+                handler_.on_handshake_failure("eof");
+                close_connection(c);
+              }
+              return;
+            }
+            read_from(c);  // the request may have arrived with the last handshake flight
+          } else if ((ev.events & EPOLLERR) != 0) {
             close_connection(c);
             return;
-          }
-          if (c.handshaking) {
-            if (!advance_handshake(c, now)) return;
-            read_from(c);  // the request may have arrived with the last handshake flight
           } else if ((ev.events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) != 0 || (c.tls && c.tls_extra_events != 0)) {
             read_from(c);
           }
