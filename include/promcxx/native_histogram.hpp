@@ -96,11 +96,24 @@ inline const double* frac_bounds(int schema) noexcept {
 /// Frexp, then the frac table for schema > 0 or exponent arithmetic otherwise.
 inline std::int32_t bucket_index_finite(double m, int schema) noexcept {
   int exp = 0;
-  const double frac = std::frexp(m, &exp);
+  double frac = 0;
+  const auto bits = std::bit_cast<std::uint64_t>(m);
+  if (const auto biased = static_cast<int>(bits >> 52); biased != 0) [[likely]] {
+    // Frexp of a normal number from its bits: a libm call costs more than the rest.
+    exp = biased - 1022;
+    frac = std::bit_cast<double>((bits & 0x000f'ffff'ffff'ffffULL) | 0x3fe0'0000'0000'0000ULL);
+  } else {
+    frac = std::frexp(m, &exp);  // subnormal
+  }
   if (schema > 0) {
     const int n = 1 << schema;
     const double* b = frac_bounds(schema);
-    const auto i = static_cast<int>(std::lower_bound(b, b + n, frac) - b);  // first bound >= frac
+    int i = 0;  // first bound >= frac
+    if (n <= 16) {
+      for (int j = 0; j < n; ++j) i += static_cast<int>(b[j] < frac);  // branch-free for small tables
+    } else {
+      i = static_cast<int>(std::lower_bound(b, b + n, frac) - b);
+    }
     return i + (exp - 1) * n;
   }
   int key = exp;
@@ -124,6 +137,7 @@ struct side {
   std::atomic<std::int32_t> lo{std::numeric_limits<std::int32_t>::max()};  // empty while lo > hi
   std::atomic<std::int32_t> hi{std::numeric_limits<std::int32_t>::min()};
   std::atomic<std::atomic<std::uint64_t>*> ring{nullptr};
+  std::atomic<std::int32_t> anchor{0};  // index of slot 0; set when the span starts, so no division is needed
   std::unique_ptr<std::atomic<std::uint64_t>[]> ring_owner;
   std::vector<std::pair<std::int32_t, std::uint64_t>> overflow;  // grow_mutex; indices outside the ring
 };
@@ -225,9 +239,11 @@ class native_histogram_series {
   using side = detail::native::side;
 
   [[nodiscard]] std::uint32_t ring_size() const noexcept { return options_->max_buckets; }
-  [[nodiscard]] std::size_t slot(std::int32_t key) const noexcept {
+  [[nodiscard]] std::size_t slot(const side& s, std::int32_t key) const noexcept {
     const auto w = static_cast<std::int64_t>(ring_size());
-    return static_cast<std::size_t>(((static_cast<std::int64_t>(key) % w) + w) % w);
+    const std::int64_t d = static_cast<std::int64_t>(key) - s.anchor.load(std::memory_order_relaxed);
+    if (static_cast<std::uint64_t>(d) < static_cast<std::uint64_t>(w)) [[likely]] return static_cast<std::size_t>(d);
+    return static_cast<std::size_t>(((d % w) + w) % w);
   }
 
   void record(half& h, double v) {
@@ -248,7 +264,7 @@ class native_histogram_series {
     side& s = v > 0 ? h.positive : h.negative;
     // lo/hi are published after the ring, so a key inside them has a ring slot.
     if (key >= s.lo.load(std::memory_order_acquire) && key <= s.hi.load(std::memory_order_acquire)) [[likely]] {
-      s.ring.load(std::memory_order_relaxed)[slot(key)].fetch_add(1, std::memory_order_relaxed);
+      s.ring.load(std::memory_order_relaxed)[slot(s, key)].fetch_add(1, std::memory_order_relaxed);
       return;
     }
     std::lock_guard lock{grow_mutex_};
@@ -266,11 +282,12 @@ class native_histogram_series {
     }
     const auto lo = s.lo.load(std::memory_order_relaxed);
     const auto hi = s.hi.load(std::memory_order_relaxed);
+    if (lo > hi) s.anchor.store(key - static_cast<std::int32_t>(ring_size() / 2), std::memory_order_relaxed);
     const std::int64_t new_lo = lo > hi ? key : std::min(lo, key);
     const std::int64_t new_hi = lo > hi ? key : std::max(hi, key);
     if (new_hi - new_lo < static_cast<std::int64_t>(ring_size())) {
       // The new indices' slots were used by no index of the old span: nothing moves.
-      ring[slot(key)].fetch_add(n, std::memory_order_relaxed);
+      ring[slot(s, key)].fetch_add(n, std::memory_order_relaxed);
       s.lo.store(static_cast<std::int32_t>(new_lo), std::memory_order_release);
       s.hi.store(static_cast<std::int32_t>(new_hi), std::memory_order_release);
       return;
@@ -291,7 +308,7 @@ class native_histogram_series {
     const auto* ring = s.ring.load(std::memory_order_relaxed);
     const auto lo = s.lo.load(std::memory_order_relaxed), hi = s.hi.load(std::memory_order_relaxed);
     for (std::int64_t k = lo; ring != nullptr && k <= hi; ++k)
-      if (const auto c = ring[slot(static_cast<std::int32_t>(k))].load(std::memory_order_relaxed); c != 0)
+      if (const auto c = ring[slot(s, static_cast<std::int32_t>(k))].load(std::memory_order_relaxed); c != 0)
         out.emplace_back(static_cast<std::int32_t>(k), c);
     std::lock_guard lock{grow_mutex_};
     out.insert(out.end(), s.overflow.begin(), s.overflow.end());
@@ -315,8 +332,9 @@ class native_histogram_series {
     h.sum_bits.store(0, std::memory_order_relaxed);
     h.zero.store(0, std::memory_order_relaxed);
     for (side* s : {&h.positive, &h.negative}) {
-      if (auto* ring = s->ring.load(std::memory_order_relaxed))
-        for (std::uint32_t i = 0; i < ring_size(); ++i) ring[i].store(0, std::memory_order_relaxed);
+      if (auto* ring = s->ring.load(std::memory_order_relaxed))  // only the span in use holds counts
+        for (std::int64_t k = s->lo.load(std::memory_order_relaxed); k <= s->hi.load(std::memory_order_relaxed); ++k)
+          ring[slot(*s, static_cast<std::int32_t>(k))].store(0, std::memory_order_relaxed);
       s->lo.store(std::numeric_limits<std::int32_t>::max(), std::memory_order_relaxed);
       s->hi.store(std::numeric_limits<std::int32_t>::min(), std::memory_order_relaxed);
       std::lock_guard lock{grow_mutex_};
@@ -340,7 +358,7 @@ class native_histogram_series {
       std::lock_guard lock{grow_mutex_};
       for (const auto& [k, c] : scratch_) {
         if (k >= target.lo.load(std::memory_order_relaxed) && k <= target.hi.load(std::memory_order_relaxed))
-          target.ring.load(std::memory_order_relaxed)[slot(k)].fetch_add(c, std::memory_order_relaxed);
+          target.ring.load(std::memory_order_relaxed)[slot(target, k)].fetch_add(c, std::memory_order_relaxed);
         else
           add_locked(target, k, c);
       }
