@@ -69,7 +69,7 @@ class ckms_stream {
   [[nodiscard]] double query(double q) const noexcept {
     if (tuples_.empty()) return std::numeric_limits<double>::quiet_NaN();
     const double wanted = std::ceil(q * n_);
-    const double bound = wanted + std::ceil(allowed(wanted) / 2);
+    const double bound = wanted + allowed(wanted) / 2;
     double rank = 0;
     for (std::size_t i = 1; i < tuples_.size(); ++i) {
       rank += tuples_[i - 1].g;
