@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "accept.hpp"
 #include "http_parser.hpp"
 
 #ifndef PROMCXX_HAS_ZLIB
@@ -20,49 +21,24 @@
 
 namespace promcxx::detail {
 
-/// Parses a qvalue ("0", "0.5", "1.000"; RFC 9110 12.4.2) into thousandths; -1 when malformed.
-inline constexpr int http_parse_qvalue(std::string_view s) noexcept {
-  if (s.empty() || s.size() > 5) return -1;
-  if (s[0] != '0' && s[0] != '1') return -1;
-  int value = (s[0] - '0') * 1000;
-  if (s.size() == 1) return value;
-  if (s[1] != '.') return -1;
-  int scale = 100;
-  for (std::size_t i = 2; i < s.size(); ++i, scale /= 10) {
-    if (s[i] < '0' || s[i] > '9') return -1;
-    value += (s[i] - '0') * scale;
-  }
-  return value > 1000 ? -1 : value;
-}
+/// Parses a qvalue into thousandths; -1 when malformed. The rule is the one
+/// format negotiation uses (detail/accept.hpp).
+inline constexpr int http_parse_qvalue(std::string_view s) noexcept { return parse_qvalue(s); }
 
 /// True when the Accept-Encoding value admits gzip at least as much as identity.
-/// "gzip;q=0" refuses gzip; "*" covers codings not listed; a malformed q refuses the element.
+/// "gzip;q=0" refuses gzip; "*" covers codings not listed; an element with a
+/// malformed q is ignored (the Accept parser's rule, detail/accept.hpp).
 inline constexpr bool http_accepts_gzip(std::string_view accept_encoding) noexcept {
   int gzip_q = -1;
   int identity_q = -1;
   int star_q = -1;
-  http_for_each_list_element(accept_encoding, [&](std::string_view element) {
-    const auto semi = element.find(';');
-    const auto coding = http_trim_ows(element.substr(0, semi));
-    int q = 1000;
-    if (semi != std::string_view::npos) {
-      auto params = element.substr(semi + 1);
-      while (!params.empty()) {
-        const auto next = params.find(';');
-        const auto param = http_trim_ows(params.substr(0, next));
-        const auto eq = param.find('=');
-        if (eq != std::string_view::npos && http_iequals(http_trim_ows(param.substr(0, eq)), "q"))
-          q = http_parse_qvalue(http_trim_ows(param.substr(eq + 1)));
-        if (next == std::string_view::npos) break;
-        params.remove_prefix(next + 1);
-      }
-    }
-    if (q < 0) q = 0;
-    if (http_iequals(coding, "gzip") || http_iequals(coding, "x-gzip"))
+  for_each_accept_element(accept_encoding, [&](const accept_element& e) {
+    const int q = e.quality;
+    if (http_iequals(e.value, "gzip") || http_iequals(e.value, "x-gzip"))
       gzip_q = gzip_q < q ? q : gzip_q;
-    else if (http_iequals(coding, "identity"))
+    else if (http_iequals(e.value, "identity"))
       identity_q = q;
-    else if (coding == "*")
+    else if (e.value == "*")
       star_q = q;
   });
   if (gzip_q < 0) gzip_q = star_q;
