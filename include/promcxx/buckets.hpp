@@ -13,18 +13,11 @@
 #include <cstdint>
 #include <limits>
 
+#include "detail/rules.hpp"  // detail::is_finite
+
 namespace promcxx {
 
 enum class bound_error : std::uint8_t { none, syntax, not_finite, inexact };
-
-namespace detail {
-
-/// Finite test usable in constant expressions (std::isfinite is not constexpr in C++20).
-constexpr bool is_finite(double v) noexcept {
-  return v == v && v != std::numeric_limits<double>::infinity() && v != -std::numeric_limits<double>::infinity();
-}
-
-} // namespace detail
 
 /// One histogram bound as a template argument.
 struct bound {
@@ -103,20 +96,6 @@ namespace detail {
 
 /// Marks a type as a bucket layout: it provides `static constexpr std::array<double, N> bounds`.
 struct bucket_layout_tag {};
-
-template <std::size_t N>
-constexpr bool all_finite(const std::array<double, N>& bounds) noexcept {
-  for (const double b : bounds)
-    if (!is_finite(b)) return false;
-  return true;
-}
-
-template <std::size_t N>
-constexpr bool strictly_increasing(const std::array<double, N>& bounds) noexcept {
-  for (std::size_t i = 1; i < N; ++i)
-    if (!(bounds[i - 1] < bounds[i])) return false;
-  return true;
-}
 
 } // namespace detail
 

@@ -2,6 +2,7 @@
 #ifndef PROMCXX_CONFIG_HPP
 #define PROMCXX_CONFIG_HPP
 
+#include <chrono>   // now_seconds
 #include <cstdio>   // std::fprintf in the default assert handler
 #include <cstdlib>  // std::abort
 
@@ -33,6 +34,11 @@ namespace promcxx::detail {
 [[noreturn]] PROMCXX_COLD inline void assert_fail(const char* file, int line, const char* message) noexcept {
   std::fprintf(stderr, "%s:%d: promcxx contract violated: %s\n", file, line, message);
   std::abort();
+}
+
+/// Wall-clock seconds since the Unix epoch (creation times, exemplar timestamps).
+inline double now_seconds() noexcept {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 } // namespace promcxx::detail

@@ -9,9 +9,6 @@
 #define PROMCXX_INFO_HPP
 
 #include <array>
-#include <mutex>
-#include <span>
-#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -19,8 +16,6 @@
 #include "fixed_string.hpp"
 #include "metrics.hpp"
 #include "names.hpp"
-#include "options.hpp"
-#include "registry.hpp"
 
 namespace promcxx {
 
@@ -29,27 +24,20 @@ namespace promcxx {
 /// the previous values (it allocates: meant for start-up and rare changes).
 /// Without labels it is always exposed.
 template <fixed_string Name, fixed_string Help, class... Options>
-class info final : public detail::family_base {
-  using descriptor = detail::descriptor<metric_type::info, Name, Help, Options...>;
-  static_assert(!detail::has_suffix(Name.view(), "_info"),
-                "promcxx::info: give the name without the _info suffix; the encoders append it");
-  static_assert(detail::count_kind<detail::label_values_option, Options...> == 0 &&
-                    detail::count_kind<detail::max_series_option, Options...> == 0 &&
-                    detail::count_kind<detail::states_option, Options...> == 0 &&
-                    detail::count_kind<detail::exemplars_option, Options...> == 0,
-                "promcxx::info: the only option is labels<...>");
+class info final : public detail::family_front<detail::descriptor<metric_type::info, Name, Help, Options...>> {
+  using base = detail::family_front<detail::descriptor<metric_type::info, Name, Help, Options...>>;
 
  public:
   static constexpr metric_type type = metric_type::info;
-  static constexpr std::size_t label_count = descriptor::label_count;
+  static constexpr std::size_t label_count = base::label_count;
 
-  info() { init(&default_registry()); }
-  explicit info(registry& r) { init(&r); }
-  explicit info(unregistered_t) {}
-  ~info() { detach(); }
+  info() : base(&default_registry()) {}
+  explicit info(registry& r) : base(&r) {}
+  explicit info(unregistered_t) : base(nullptr) {}
 
-  /// Replaces the label values (one per declared label, in order). Invalid
-  /// UTF-8 breaks the contract (PROMCXX_ASSERT) and leaves the values unchanged.
+  /// Replaces the label values (one per declared label, in order) in one step:
+  /// a scrape sees the old set or the new one. Invalid UTF-8 breaks the
+  /// contract (PROMCXX_ASSERT) and leaves the values unchanged.
   template <class... Values>
     requires(std::is_convertible_v<const Values&, std::string_view> && ...)
   void set(const Values&... values) {
@@ -61,34 +49,8 @@ class info final : public detail::family_base {
         return;
       }
     }
-    std::array<std::string, label_count> copy;  // built outside the lock: scrapes never wait on allocation
-    for (std::size_t i = 0; i < label_count; ++i) copy[i].assign(v[i]);
-    std::lock_guard lock{mutex_};
-    values_.swap(copy);
-    is_set_ = true;
+    this->core_.replace_all(v);
   }
-
-  [[nodiscard]] std::string_view family_name() const noexcept override { return descriptor::name; }
-  [[nodiscard]] std::span<const std::string_view> family_label_names() const noexcept override {
-    return descriptor::label_names;
-  }
-
-  void collect_into(collect_sink& sink) const override {
-    sink.begin_trusted_family(descriptor::name, descriptor::help, metric_type::info, {}, {}, {},
-                              descriptor::label_names);
-    std::lock_guard lock{mutex_};
-    if (label_count > 0 && !is_set_) return;
-    std::array<std::string_view, label_count> views{};
-    for (std::size_t i = 0; i < label_count; ++i) views[i] = values_[i];
-    sink.begin_trusted_series(views, 0);
-  }
-
- private:
-  void init(registry* r) { r->add(*this); }
-
-  mutable std::mutex mutex_;
-  std::array<std::string, label_count> values_{};
-  bool is_set_ = false;
 };
 
 } // namespace promcxx

@@ -9,6 +9,7 @@
 
 #include "buckets.hpp"
 #include "fixed_string.hpp"
+#include "detail/rules.hpp"
 #include "names.hpp"
 
 namespace promcxx {
@@ -19,7 +20,7 @@ struct label_values_option {};
 struct max_series_option {};
 struct unit_option {};
 struct states_option {};
-struct exemplars_option {};  // promcxx::exemplars lives in exemplar.hpp with the types it changes
+struct exemplars_option {};
 } // namespace detail
 
 /// Label names of a metric: `promcxx::labels<"protocol", "result">`.
@@ -59,6 +60,12 @@ struct unit {
   static constexpr std::string_view value = Unit.view();
 };
 
+/// Option for counters and histograms: keep the latest exemplar per series
+/// (per bucket), shown in the OpenMetrics exposition.
+struct exemplars {
+  using option_kind = detail::exemplars_option;
+};
+
 /// The states of a stateset: `promcxx::states<"starting", "running", "stopped">`.
 template <fixed_string... States>
 struct states {
@@ -66,12 +73,6 @@ struct states {
   static constexpr std::size_t size = sizeof...(States);
   static constexpr std::array<std::string_view, sizeof...(States)> values{States.view()...};
 };
-
-/// Default cap on runtime label sets per metric.
-inline constexpr std::size_t default_max_series = 1024;
-
-/// The label value every label of the overflow series carries.
-inline constexpr std::string_view overflow_label_value = "__promcxx_overflow__";
 
 namespace detail {
 
@@ -116,32 +117,6 @@ template <class Default, class First, class... Rest>
 struct pick_buckets<Default, First, Rest...> {
   using type = std::conditional_t<bucket_layout<First>, First, typename pick_buckets<Default, Rest...>::type>;
 };
-
-template <std::size_t N>
-constexpr bool labels_valid(const std::array<std::string_view, N>& names) noexcept {
-  for (const auto n : names)
-    if (!is_label_name(n)) return false;
-  return true;
-}
-template <std::size_t N>
-constexpr bool labels_unreserved(const std::array<std::string_view, N>& names) noexcept {
-  for (const auto n : names)
-    if (is_reserved_label_name(n)) return false;
-  return true;
-}
-template <std::size_t N>
-constexpr bool all_distinct(const std::array<std::string_view, N>& names) noexcept {
-  for (std::size_t i = 0; i < N; ++i)
-    for (std::size_t k = 0; k < i; ++k)
-      if (names[i] == names[k]) return false;
-  return true;
-}
-template <std::size_t N>
-constexpr bool contains(const std::array<std::string_view, N>& names, std::string_view name) noexcept {
-  for (const auto n : names)
-    if (n == name) return true;
-  return false;
-}
 
 } // namespace detail
 

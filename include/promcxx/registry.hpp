@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>  // std::shared_ptr: runtime-defined families owned by their registry
 #include <mutex>
 #include <span>
 #include <stdexcept>
@@ -15,7 +16,10 @@
 #include <utility>
 #include <vector>
 
-#include "buckets.hpp"  // detail::is_finite
+#include "detail/exemplar_slot.hpp"
+#include "detail/rules.hpp"
+#include "family.hpp"
+#include "metrics.hpp"  // default_registry and attach_family are declared there
 #include "names.hpp"
 #include "snapshot.hpp"
 
@@ -23,11 +27,6 @@ namespace promcxx {
 
 class registry;
 class collect_sink;
-
-struct label_pair {
-  std::string_view name;
-  std::string_view value;
-};
 
 /// Native buckets of one histogram series for collect_sink: dense counts of
 /// consecutive bucket indices starting at `positive_first` / `negative_first`
@@ -41,39 +40,6 @@ struct native_buckets {
   std::int32_t negative_first = 0;
   std::span<const std::uint64_t> negative;
 };
-
-namespace detail {
-
-/// Base of every compile-time metric: an intrusive node in one registry's list,
-/// so registering never allocates.
-class family_base {
- public:
-  family_base(const family_base&) = delete;
-  family_base& operator=(const family_base&) = delete;
-
-  [[nodiscard]] virtual std::string_view family_name() const noexcept = 0;
-  [[nodiscard]] virtual std::span<const std::string_view> family_label_names() const noexcept = 0;
-  virtual void collect_into(collect_sink& sink) const = 0;
-  /// Label sets refused because the series cap was reached (self-metric).
-  [[nodiscard]] virtual std::uint64_t rejected_label_sets() const noexcept { return 0; }
-
- protected:
-  family_base() = default;
-  ~family_base() = default;
-  /// Derived destructors call this first, so no scrape reads a half-destroyed metric.
-  void detach() noexcept;
-
- private:
-  friend class promcxx::registry;
-  family_base* next_ = nullptr;
-  registry* owner_ = nullptr;
-};
-
-inline double now_seconds() noexcept {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-} // namespace detail
 
 /// Computes values at scrape time (for example from /proc). Register with
 /// `registry::add(collector&)`; the collector must outlive its registration.
@@ -264,29 +230,17 @@ class collect_sink {
   bool begin(std::string_view name, std::string_view help, metric_type type, std::string_view unit,
              std::span<const double> bounds, std::span<const std::string_view> states, bool native = false) {
     end_family();
-    const bool name_ok = detail::is_metric_name(name) && !help.empty() && detail::is_valid_utf8(help) &&
-                         (type == metric_type::counter) == detail::has_suffix(name, "_total") &&
-                         !detail::has_reserved_suffix(name) && unit_fits(name, type, unit);
-    bool shape_ok = true;
-    for (std::size_t i = 0; i < bounds.size(); ++i)
-      shape_ok = shape_ok && detail::is_finite(bounds[i]) && (i == 0 || bounds[i - 1] < bounds[i]);
-    if (type == metric_type::histogram && bounds.empty() && !native) shape_ok = false;
-    for (const auto s : states) shape_ok = shape_ok && !s.empty() && detail::is_valid_utf8(s);
-    if (!name_ok || !shape_ok) {
+    // The same rules as compile-time descriptors and runtime families (detail/rules.hpp).
+    const detail::family_spec spec{type, name, help, unit, {}, bounds, states, 1};
+    auto broken = detail::first_broken_rule(spec);
+    if (native && broken == detail::rule::buckets_empty) broken = detail::rule::none;  // native-only histogram
+    if (type == metric_type::unknown && broken == detail::rule::total_suffix) broken = detail::rule::none;
+    if (broken != detail::rule::none) {
       reject();
       return false;
     }
     begin_trusted_family(name, help, type, unit, bounds, states);
     return true;
-  }
-
-  /// OpenMetrics: the unit ends the family name after a '_' (counters: before
-  /// _total), and info and stateset take none.
-  static bool unit_fits(std::string_view name, metric_type type, std::string_view unit) noexcept {
-    if (unit.empty()) return true;
-    if (type == metric_type::info || type == metric_type::stateset) return false;
-    if (type == metric_type::counter && name.ends_with("_total")) name.remove_suffix(6);
-    return name.size() > unit.size() + 1 && name.ends_with(unit) && name[name.size() - unit.size() - 1] == '_';
   }
 
   static bool native_fits(const native_buckets& n, std::uint64_t count) noexcept {
@@ -337,12 +291,9 @@ class collect_sink {
   bool add_series(std::span<const label_pair> labels, double created) {
     for (std::size_t i = 0; i < labels.size(); ++i) {
       const auto& l = labels[i];
-      bool ok = detail::is_label_name(l.name) && !detail::is_reserved_label_name(l.name) &&
+      bool ok = detail::check_label_name(current_type(), out_.view(out_.families.back().name), l.name) ==
+                    detail::rule::none &&
                 detail::is_valid_utf8(l.value);
-      const auto type = current_type();
-      if ((type == metric_type::histogram && l.name == "le") || (type == metric_type::summary && l.name == "quantile"))
-        ok = false;
-      if (type == metric_type::stateset && l.name == out_.view(out_.families.back().name)) ok = false;
       for (std::size_t k = 0; k < i; ++k) ok = ok && labels[k].name != l.name;
       for (const auto& c : const_labels_) ok = ok && c.first != l.name;
       if (!ok) {
@@ -368,6 +319,97 @@ class collect_sink {
   bool open_ = false;
 };
 
+/// Thrown when a family breaks a rule at run time (runtime-defined families,
+/// registration): `which()` names the rule, `what()` gives its message and the family.
+class family_error : public std::invalid_argument {
+ public:
+  family_error(detail::rule which, const std::string& what) : std::invalid_argument(what), which_(which) {}
+  [[nodiscard]] detail::rule which() const noexcept { return which_; }
+
+ private:
+  detail::rule which_;
+};
+
+/// Options of a runtime-defined family.
+struct family_options {
+  std::string_view unit;
+  std::vector<double> buckets;      // histogram bounds; empty: the default buckets
+  std::vector<std::string> states;  // stateset states
+  std::size_t max_series = default_max_series;
+  double expire_after_seconds = 0;  // remove series whose values did not change for this long; 0: never
+};
+
+namespace detail {
+
+/// A runtime-defined family: its own copy of the description, then the core.
+template <metric_type Type>
+class runtime_family : private owned_spec, public family_core {
+ public:
+  static constexpr metric_type family_type = Type;
+
+  runtime_family(const owned_spec& spec, const family_options& options)
+      : owned_spec(spec), family_core(view(Type, options.max_series), false, options.expire_after_seconds) {}
+
+  /// Removes the series with these label values; false when there is none.
+  bool remove(std::initializer_list<std::string_view> values) { return family_core::remove(span_of(values)); }
+  bool remove(std::span<const std::string_view> values) { return family_core::remove(values); }
+  [[nodiscard]] std::span<const std::string_view> label_names() const noexcept { return label_views; }
+
+ protected:
+  static std::span<const std::string_view> span_of(std::initializer_list<std::string_view> values) noexcept {
+    return {values.begin(), values.size()};
+  }
+};
+
+} // namespace detail
+
+/// A counter family defined at run time: `registry.counter_family("jobs_total", "Jobs.", {"queue"})`.
+class counter_family final : public detail::runtime_family<metric_type::counter> {
+ public:
+  using runtime_family::runtime_family;
+  /// Handle of the series with these label values (one per label name, in order).
+  [[nodiscard]] counter_handle labels(std::initializer_list<std::string_view> values) { return labels(span_of(values)); }
+  [[nodiscard]] counter_handle labels(std::span<const std::string_view> values) {
+    const auto id = find_or_create(values);
+    return counter_handle{record(id).first_cell, ref_of(id)};
+  }
+};
+
+/// A gauge family defined at run time.
+class gauge_family final : public detail::runtime_family<metric_type::gauge> {
+ public:
+  using runtime_family::runtime_family;
+  [[nodiscard]] gauge_handle labels(std::initializer_list<std::string_view> values) { return labels(span_of(values)); }
+  [[nodiscard]] gauge_handle labels(std::span<const std::string_view> values) {
+    const auto id = find_or_create(values);
+    return gauge_handle{&record(id).bits, ref_of(id)};
+  }
+};
+
+/// A histogram family defined at run time; bounds from `family_options::buckets`.
+class histogram_family final : public detail::runtime_family<metric_type::histogram> {
+ public:
+  using runtime_family::runtime_family;
+  [[nodiscard]] runtime_histogram_handle labels(std::initializer_list<std::string_view> values) {
+    return labels(span_of(values));
+  }
+  [[nodiscard]] runtime_histogram_handle labels(std::span<const std::string_view> values) {
+    const auto id = find_or_create(values);
+    return runtime_histogram_handle{record(id).first_cell, spec().bounds, ref_of(id)};
+  }
+};
+
+/// A summary family (count and sum) defined at run time.
+class summary_family final : public detail::runtime_family<metric_type::summary> {
+ public:
+  using runtime_family::runtime_family;
+  [[nodiscard]] summary_handle labels(std::initializer_list<std::string_view> values) { return labels(span_of(values)); }
+  [[nodiscard]] summary_handle labels(std::span<const std::string_view> values) {
+    const auto id = find_or_create(values);
+    return summary_handle{record(id).first_cell, ref_of(id)};
+  }
+};
+
 /// A set of metric families exposed together. Metrics declared without a
 /// registry argument join `default_registry()`.
 class registry {
@@ -380,32 +422,25 @@ class registry {
     std::lock_guard lock{mutex_};
     for (auto* f = head_; f != nullptr; f = f->next_) f->owner_ = nullptr;
     for (auto* c = collectors_; c != nullptr; c = c->next_) c->owner_ = nullptr;
+    head_ = nullptr;
+    owned_.clear();  // runtime families detach from nobody now
   }
 
-  /// Registers a family. Throws std::invalid_argument when the name is taken
-  /// or a label clashes with a constant label of this registry.
-  void add(detail::family_base& family) {
+  /// Registers a family. Throws family_error (a std::invalid_argument) when it
+  /// is registered already, its name or one of its exposed sample names
+  /// (`_total`, `_created`, `_info`, `_bucket`, `_count`, `_sum`) clashes with a
+  /// registered family, or a label clashes with a constant label of this registry.
+  void add(detail::family_core& family) {
     std::lock_guard lock{mutex_};
-    if (family.owner_ != nullptr) throw std::invalid_argument(message("is already registered", family.family_name()));
-    for (const auto& label : family.family_label_names())
-      for (const auto& c : const_labels_)
-        if (c.first == label)
-          throw std::invalid_argument(message("declares a label that is a constant label of the registry",
-                                              family.family_name()));
-    detail::family_base** link = &head_;
-    while (*link != nullptr && (*link)->family_name() < family.family_name()) link = &(*link)->next_;
-    if (*link != nullptr && (*link)->family_name() == family.family_name())
-      throw std::invalid_argument(message("is already registered in this registry", family.family_name()));
-    family.next_ = *link;
-    family.owner_ = this;
-    *link = &family;
+    if (const auto broken = admits(family); broken != detail::rule::none) throw family_error(broken, message(broken, family.spec().name));
+    link(family);
   }
 
-  void remove(detail::family_base& family) noexcept {
+  void remove(detail::family_core& family) noexcept {
     std::lock_guard lock{mutex_};
-    for (detail::family_base** link = &head_; *link != nullptr; link = &(*link)->next_) {
-      if (*link == &family) {
-        *link = family.next_;
+    for (detail::family_core** at = &head_; *at != nullptr; at = &(*at)->next_) {
+      if (*at == &family) {
+        *at = family.next_;
         family.next_ = nullptr;
         family.owner_ = nullptr;
         return;
@@ -423,14 +458,66 @@ class registry {
 
   void remove(collector& c) noexcept {
     std::lock_guard lock{mutex_};
-    for (collector** link = &collectors_; *link != nullptr; link = &(*link)->next_) {
-      if (*link == &c) {
-        *link = c.next_;
+    for (collector** at = &collectors_; *at != nullptr; at = &(*at)->next_) {
+      if (*at == &c) {
+        *at = c.next_;
         c.next_ = nullptr;
         c.owner_ = nullptr;
         return;
       }
     }
+  }
+
+  /// Defines a counter family at run time, owned by this registry. Checks every
+  /// rule a compile-time descriptor checks (by the same code) and throws
+  /// family_error naming the broken rule.
+  promcxx::counter_family& counter_family(std::string_view name, std::string_view help,
+                                          std::initializer_list<std::string_view> label_names = {},
+                                          const family_options& options = {}) {
+    return define<promcxx::counter_family>(name, help, label_names, options);
+  }
+  promcxx::gauge_family& gauge_family(std::string_view name, std::string_view help,
+                                      std::initializer_list<std::string_view> label_names = {},
+                                      const family_options& options = {}) {
+    return define<promcxx::gauge_family>(name, help, label_names, options);
+  }
+  promcxx::histogram_family& histogram_family(std::string_view name, std::string_view help,
+                                              std::initializer_list<std::string_view> label_names = {},
+                                              const family_options& options = {}) {
+    return define<promcxx::histogram_family>(name, help, label_names, options);
+  }
+  promcxx::summary_family& summary_family(std::string_view name, std::string_view help,
+                                          std::initializer_list<std::string_view> label_names = {},
+                                          const family_options& options = {}) {
+    return define<promcxx::summary_family>(name, help, label_names, options);
+  }
+
+  /// The same without exceptions: nullptr and the broken rule in `error` (rule::none on success).
+  template <class Family>
+  Family* try_define(std::string_view name, std::string_view help, std::span<const std::string_view> label_names,
+                     const family_options& options, detail::rule& error) noexcept {
+    try {
+      error = detail::rule::none;
+      return &define<Family>(name, help, label_names, options);
+    } catch (const family_error& e) {
+      error = e.which();
+    } catch (...) {
+      error = detail::rule::out_of_memory;
+    }
+    return nullptr;
+  }
+
+  /// Removes (and destroys) a runtime-defined family; its handles must not be used afterwards.
+  bool erase(detail::family_core& family) {
+    remove(family);
+    std::lock_guard lock{mutex_};
+    for (auto it = owned_.begin(); it != owned_.end(); ++it) {
+      if (it->get() == static_cast<void*>(&family)) {
+        owned_.erase(it);
+        return true;
+      }
+    }
+    return false;
   }
 
   /// Labels added to every series of this registry, such as `node_id`. Throws
@@ -452,10 +539,11 @@ class registry {
     }
     std::lock_guard lock{mutex_};
     for (auto* f = head_; f != nullptr; f = f->next_)
-      for (const auto& name : f->family_label_names())
+      for (const auto& name : f->spec().label_names)
         for (const auto& c : checked)
           if (c.first == name)
-            throw std::invalid_argument(message("already declares constant label \"" + c.first + "\"", f->family_name()));
+            throw std::invalid_argument("promcxx::registry: metric \"" + std::string(f->spec().name) +
+                                        "\" already declares constant label \"" + c.first + "\"");
     const_labels_ = std::move(checked);
   }
 
@@ -469,7 +557,7 @@ class registry {
     for (const auto* f = head_; f != nullptr; f = f->next_) {
       f->collect_into(sink);
       sink.end_family();
-      rejected_total += f->rejected_label_sets();
+      rejected_total += f->rejected();
     }
     const std::size_t registered_families = out.families.size();
     for (const auto* c = collectors_; c != nullptr; c = c->next_) {
@@ -481,12 +569,23 @@ class registry {
                                 "Label sets refused because a metric reached its series cap, by metric.",
                                 metric_type::counter, {}, {}, {}, overflow_label_names);
       for (const auto* f = head_; f != nullptr; f = f->next_) {
-        if (const auto n = f->rejected_label_sets(); n > 0) {
-          const std::string_view value[] = {f->family_name()};
+        if (const auto n = f->rejected(); n > 0) {
+          const std::string_view value[] = {f->spec().name};
           sink.begin_trusted_series(value, 0);
           out.values.push_back(static_cast<double>(n));
         }
       }
+      sink.end_family();
+    }
+    // Exemplars are dropped process-wide; the default registry reports them once there are any.
+    if (const auto dropped = detail::exemplars_dropped.load(std::memory_order_relaxed);
+        dropped > 0 && this == &default_registry()) {
+      sink.begin_trusted_family("promcxx_exemplars_dropped_total",
+                                "Exemplars dropped because their labels broke the OpenMetrics rules (over 128 code "
+                                "points, invalid names or UTF-8).",
+                                metric_type::counter, {}, {}, {});
+      sink.begin_trusted_series({}, 0);
+      out.values.push_back(static_cast<double>(dropped));
       sink.end_family();
     }
     if (out.families.size() != registered_families) sort_and_dedupe(out, sink);
@@ -503,8 +602,68 @@ class registry {
   }
 
  private:
-  static std::string message(std::string_view what, std::string_view name) {
-    return "promcxx::registry: metric \"" + std::string(name) + "\" " + std::string(what);
+  friend class collector;
+  friend class detail::family_core;
+  static constexpr std::string_view overflow_label_names[] = {"metric"};
+
+  static std::string message(detail::rule broken, std::string_view name) {
+    return std::string(detail::rule_message(broken)) + " (metric \"" + std::string(name) + "\")";
+  }
+
+  /// The first rule that keeps `family` out of this registry, or rule::none.
+  detail::rule admits(const detail::family_core& family) const noexcept {
+    if (family.owner_ != nullptr) return detail::rule::already_registered;
+    const auto& spec = family.spec();
+    for (const auto& label : spec.label_names)
+      for (const auto& c : const_labels_)
+        if (c.first == label) return detail::rule::const_label_clash;
+    for (const auto* f = head_; f != nullptr; f = f->next_) {
+      if (f->spec().name == spec.name) return detail::rule::duplicate_name;
+      if (detail::families_clash(f->spec().type, f->spec().name, spec.type, spec.name))
+        return detail::rule::exposed_name_clash;
+    }
+    return detail::rule::none;
+  }
+
+  void link(detail::family_core& family) noexcept {
+    detail::family_core** at = &head_;
+    while (*at != nullptr && (*at)->spec().name < family.spec().name) at = &(*at)->next_;
+    family.next_ = *at;
+    family.owner_ = this;
+    *at = &family;
+  }
+
+  template <class Family>
+  Family& define(std::string_view name, std::string_view help, std::span<const std::string_view> label_names,
+                 const family_options& options) {
+    constexpr metric_type type = Family::family_type;
+    detail::owned_spec owned;
+    owned.name = name;
+    owned.help = help;
+    owned.unit = options.unit;
+    owned.labels.assign(label_names.begin(), label_names.end());
+    if (type == metric_type::histogram) {
+      if (options.buckets.empty()) owned.bounds.assign(default_buckets::bounds.begin(), default_buckets::bounds.end());
+      else owned.bounds = options.buckets;
+    } else {
+      owned.bounds = options.buckets;
+    }
+    owned.states = options.states;
+    owned.point_views();
+    if (const auto broken = detail::first_broken_rule(owned.view(type, options.max_series)); broken != detail::rule::none)
+      throw family_error(broken, message(broken, name));
+    auto family = std::make_shared<Family>(owned, options);
+    std::lock_guard lock{mutex_};
+    if (const auto broken = admits(*family); broken != detail::rule::none) throw family_error(broken, message(broken, name));
+    owned_.push_back(family);
+    link(*family);
+    return *family;
+  }
+  template <class Family>
+  Family& define(std::string_view name, std::string_view help, std::initializer_list<std::string_view> label_names,
+                 const family_options& options) {
+    return define<Family>(name, help, std::span<const std::string_view>{label_names.begin(), label_names.size()},
+                          options);
   }
 
   void sort_and_dedupe(snapshot& out, collect_sink&) const {
@@ -525,14 +684,11 @@ class registry {
     collect_errors_.fetch_add(dropped, std::memory_order_relaxed);
   }
 
-  friend class detail::family_base;
-  friend class collector;
-  static constexpr std::string_view overflow_label_names[] = {"metric"};
-
   mutable std::mutex mutex_;
-  detail::family_base* head_ = nullptr;  // sorted by name
+  detail::family_core* head_ = nullptr;  // sorted by name
   collector* collectors_ = nullptr;
   std::vector<std::pair<std::string, std::string>> const_labels_;
+  std::vector<std::shared_ptr<void>> owned_;  // runtime-defined families
   mutable std::atomic<std::uint64_t> collect_errors_{0};
 };
 
@@ -547,8 +703,87 @@ inline collector::~collector() {
 
 namespace detail {
 
-inline void family_base::detach() noexcept {
+inline void attach_family(registry& r, family_core& family) { r.add(family); }
+
+inline void family_core::detach() noexcept {
   if (owner_ != nullptr) owner_->remove(*this);
+}
+
+/// Appends the exemplars of one series (the last one in `out`), one ref per slot.
+inline void emit_exemplar_slots(std::span<const exemplar_slot> slots, snapshot& out) {
+  const auto first_ref = static_cast<std::uint32_t>(out.exemplar_refs.size());
+  bool any = false;
+  packed_exemplar e;
+  for (const auto& slot : slots) {
+    double value = 0, timestamp = 0;
+    if (!slot.load(e, value, timestamp)) {
+      out.exemplar_refs.push_back(snapshot::none);
+      continue;
+    }
+    snapshot::exemplar x;
+    x.first_label = static_cast<std::uint32_t>(out.labels.size());
+    x.value = value;
+    x.timestamp = timestamp;
+    x.has_timestamp = true;
+    std::uint32_t at = 0;
+    for (std::uint32_t i = 0; i < e.label_count; ++i) {
+      const auto name_size = static_cast<unsigned char>(e.bytes[at++]);
+      const auto name = out.store({e.bytes.data() + at, name_size});
+      at += name_size;
+      const auto value_size = static_cast<unsigned char>(e.bytes[at++]);
+      const auto label_value = out.store({e.bytes.data() + at, value_size});
+      at += value_size;
+      out.labels.push_back({name, label_value});
+    }
+    x.label_count = e.label_count;
+    out.exemplar_refs.push_back(static_cast<std::uint32_t>(out.exemplars.size()));
+    out.exemplars.push_back(x);
+    any = true;
+  }
+  if (any) out.all_series.back().first_exemplar = first_ref;
+  else out.exemplar_refs.resize(first_ref);
+}
+
+inline void family_core::collect_into(collect_sink& sink) const {
+  std::lock_guard lock{mutex_};  // creations and removals wait for this family's scrape
+  if (expire_after_ > 0) const_cast<family_core*>(this)->expire_idle_locked(now_seconds());
+  sink.begin_trusted_family(spec_.name, spec_.help, spec_.type, spec_.unit, spec_.bounds, spec_.states,
+                            spec_.label_names);
+  snapshot& out = sink.out();
+  auto emit = [&](const series_record& r) {
+    unpack_locked(r, scratch_views_);
+    sink.begin_trusted_series(scratch_views_, r.created);
+    switch (spec_.type) {
+      case metric_type::counter: out.values.push_back(counter_value(r.first_cell)); break;
+      case metric_type::gauge: out.values.push_back(std::bit_cast<double>(r.bits.load(std::memory_order_relaxed))); break;
+      case metric_type::histogram: {
+        const auto bounds = static_cast<std::uint32_t>(spec_.bounds.size());
+        std::uint64_t cumulative = 0;
+        for (std::uint32_t i = 0; i <= bounds; ++i) {
+          cumulative += sum_cells_u64(r.first_cell + i);
+          out.values.push_back(static_cast<double>(cumulative));
+        }
+        out.values.push_back(sum_cells_double(r.first_cell + bounds + 1));
+        break;
+      }
+      case metric_type::summary:
+        out.values.push_back(sum_cells_double(r.first_cell + 1));  // snapshot order: sum,
+        out.values.push_back(static_cast<double>(sum_cells_u64(r.first_cell)));  // then count
+        break;
+      case metric_type::stateset: {
+        const std::uint64_t bits = r.bits.load(std::memory_order_relaxed);  // one load: a consistent set
+        for (std::size_t i = 0; i < spec_.states.size(); ++i) out.values.push_back(static_cast<double>(bits >> i & 1U));
+        break;
+      }
+      default: break;  // info: no value
+    }
+    if (r.exemplars) emit_exemplar_slots({r.exemplars.get(), exemplar_slots_}, out);
+  };
+  for (std::uint32_t id = 0; id < next_unused_; ++id) {
+    const series_record& r = record(id);
+    if (r.live) emit(r);
+  }
+  if (overflow_used_) emit(record(cap_));
 }
 
 } // namespace detail

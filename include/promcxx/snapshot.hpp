@@ -13,22 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "detail/rules.hpp"  // metric_type
+
 namespace promcxx {
-
-enum class metric_type : std::uint8_t { counter, gauge, histogram, summary, info, stateset, unknown };
-
-constexpr std::string_view type_name(metric_type type) noexcept {
-  switch (type) {
-    case metric_type::counter: return "counter";
-    case metric_type::gauge: return "gauge";
-    case metric_type::histogram: return "histogram";
-    case metric_type::summary: return "summary";
-    case metric_type::info: return "info";
-    case metric_type::stateset: return "stateset";
-    case metric_type::unknown: break;
-  }
-  return "unknown";
-}
 
 class snapshot {
  public:

@@ -258,6 +258,13 @@ inline double counter_value(std::uint32_t index) noexcept {
   return static_cast<double>(sum_cells_u64(index)) + global_fractions.read(index);
 }
 
+/// Sets `count` cells from `first` to zero in every slab (a reused range starts at 0).
+inline void zero_cells(std::uint32_t first, std::uint32_t count) noexcept {
+  for (const slab* s = global_slabs.all(); s != nullptr; s = s->next_in_all)
+    for (std::uint32_t i = 0; i < count; ++i) s->cells[first + i].store(0, std::memory_order_relaxed);
+  global_fractions.reset(first, count);
+}
+
 /// Hands out cell ranges to series. Freed ranges are zeroed in every slab
 /// before reuse so a new series starts at 0.
 class cell_allocator {
@@ -274,9 +281,7 @@ class cell_allocator {
       it->first += count;
       it->count -= count;
       if (it->count == 0) free_ranges_.erase(it);
-      for (const slab* s = global_slabs.all(); s != nullptr; s = s->next_in_all)
-        for (std::uint32_t i = 0; i < count; ++i) s->cells[first + i].store(0, std::memory_order_relaxed);
-      global_fractions.reset(first, count);
+      zero_cells(first, count);
       return first;
     }
     if (count > max_cells - next_) return 0;

@@ -36,7 +36,7 @@ double exemplar_timestamp(const std::string& exemplar) {
 }
 
 // Memory footprint: the option is opt-in; a plain counter series stays small.
-using plain_slot = promcxx::detail::series_table<promcxx::detail::cell_payload, 1, 16>::slot;
+using plain_slot = promcxx::detail::series_record;  // one series of any family (label bytes live beside it)
 static_assert(sizeof(plain_slot) <= 128, "a counter series without exemplars must stay within 128 bytes");
 static_assert(sizeof(promcxx::detail::exemplar_slot) <= 320, "an exemplar slot is fixed-size");
 // Slots come with each series, so unused series capacity costs a pointer, not 13 slots.

@@ -1,0 +1,588 @@
+// promcxx: the family core. One non-template class does the work of every
+// metric family, compile-time or runtime-defined: the label-set -> series
+// index, storage of each series, series lifecycle (remove, clear, retain_if,
+// idle expiry) and, in registry.hpp, collection. The compile-time descriptors
+// only validate and describe (`static constexpr family_spec`) and keep the hot
+// path inline on handles.
+//
+// Series index: open addressing over record ids, read lock-free. Records live
+// in chunks that are never freed while the family lives, so a lookup may race
+// a removal or re-creation and still only read live memory: label values are
+// packed into atomic words under a per-record sequence lock, and a lookup that
+// sees the sequence change retries through the locked slow path. Creating and
+// removing series takes the family's mutex.
+//
+// Lifecycle: a removed record keeps its storage cells and goes to the back of
+// a FIFO free list; a new series reuses the oldest free record, zeroing its
+// cells first. Its generation changes on removal and on reuse, so handles of
+// the removed series stop writing (see handles.hpp). Memory therefore stays
+// at the family's high-water mark of live series, bounded by max_series.
+#ifndef PROMCXX_FAMILY_HPP
+#define PROMCXX_FAMILY_HPP
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>  // std::memcpy: label bytes <-> atomic words
+#include <memory>
+#include <mutex>
+#include <new>  // std::nothrow
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config.hpp"
+#include "detail/exemplar_slot.hpp"
+#include "detail/rules.hpp"
+#include "handles.hpp"
+#include "names.hpp"
+#include "storage.hpp"
+
+namespace promcxx {
+
+class registry;
+class collect_sink;
+
+/// The label value every label of the overflow series carries.
+inline constexpr std::string_view overflow_label_value = "__promcxx_overflow__";
+
+namespace detail {
+
+__extension__ using hash_u128 = unsigned __int128;  // __extension__: -Wpedantic accepts it
+
+constexpr std::uint64_t hash_mix(std::uint64_t a, std::uint64_t b) noexcept {
+  const hash_u128 product = static_cast<hash_u128>(a) * b;
+  return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
+}
+
+/// Little-endian load assembled from bytes so it stays constexpr; GCC and clang emit one mov.
+template <std::size_t Bytes>
+constexpr std::uint64_t hash_load(std::string_view s, std::size_t at) noexcept {
+  std::uint64_t v = 0;
+  for (std::size_t k = 0; k < Bytes; ++k) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(s[at + k])) << (8 * k);
+  return v;
+}
+
+/// Hash of a label-value tuple, 8 bytes per multiply (multiply-fold mixing);
+/// each value's length is mixed in, so ("ab","c") and ("a","bc") differ.
+/// Only speed depends on it: lookups compare the values themselves.
+constexpr std::uint64_t hash_label_values(std::span<const std::string_view> values) noexcept {
+  std::uint64_t h = 0x243f6a8885a308d3ULL;
+  for (const auto v : values) {
+    const std::size_t n = v.size();
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) h = hash_mix(h ^ hash_load<8>(v, i), 0x9e3779b97f4a7c15ULL);
+    const std::size_t rest = n - i;
+    std::uint64_t tail = 0;
+    if (rest >= 4) {
+      tail = hash_load<4>(v, i) | (hash_load<4>(v, n - 4) << 32);  // the two loads may overlap
+    } else if (rest > 0) {
+      tail = static_cast<unsigned char>(v[i]) | (static_cast<std::uint64_t>(static_cast<unsigned char>(v[i + rest / 2])) << 8) |
+             (static_cast<std::uint64_t>(static_cast<unsigned char>(v[n - 1])) << 16);
+    }
+    h = hash_mix(h ^ tail, 0xbf58476d1ce4e5b9ULL ^ n);
+  }
+  return h ^ (h >> 29);
+}
+
+using word = std::atomic<std::uint64_t>;
+
+/// One series of a family. Fields other than atomics change only under the family's mutex.
+struct series_record {
+  std::atomic<std::uint32_t> seq{0};         // odd while the label words change (lookups retry)
+  std::atomic<std::uint32_t> generation{1};  // changes on removal and on reuse (handles compare)
+  std::atomic<std::uint64_t> hash{0};
+  std::atomic<std::uint64_t> bits{0};  // gauge value / stateset states
+  std::atomic<word*> words{nullptr};   // packed label values: per value its length, then its bytes
+  std::uint32_t word_capacity = 0;
+  std::uint32_t first_cell = 0;
+  std::uint32_t next_free = 0;
+  bool live = false;
+  bool permanent = false;  // unlabelled or label_values<...>: never removed
+  bool has_cells = false;
+  double created = 0;
+  double last_change = 0;  // idle expiry: when a scrape last saw the values move
+  double fingerprint = 0;
+  std::unique_ptr<word[]> word_storage;
+  std::unique_ptr<exemplar_slot[]> exemplars;
+};
+
+constexpr std::size_t words_for(std::span<const std::string_view> values) noexcept {
+  std::size_t n = values.size();
+  for (const auto v : values) n += (v.size() + 7) / 8;
+  return n;
+}
+
+inline std::uint64_t word_of(std::string_view v, std::size_t at) noexcept {
+  std::uint64_t w = 0;
+  std::memcpy(&w, v.data() + at, std::min<std::size_t>(8, v.size() - at));
+  return w;
+}
+
+/// Runtime-owned copy of a family's description (runtime-defined families).
+struct owned_spec {
+  std::string name, help, unit;
+  std::vector<std::string> labels;
+  std::vector<std::string_view> label_views;
+  std::vector<double> bounds;
+  std::vector<std::string> states;
+  std::vector<std::string_view> state_views;
+
+  owned_spec() = default;
+  owned_spec(const owned_spec& other)
+      : name(other.name), help(other.help), unit(other.unit), labels(other.labels), bounds(other.bounds),
+        states(other.states) {
+    point_views();
+  }
+  owned_spec& operator=(const owned_spec&) = delete;
+
+  /// Makes the views refer to this object's strings.
+  void point_views() {
+    label_views.assign(labels.begin(), labels.end());
+    state_views.assign(states.begin(), states.end());
+  }
+
+  [[nodiscard]] family_spec view(metric_type type, std::size_t max_series) const noexcept {
+    return {type, name, help, unit, label_views, bounds, state_views, max_series};
+  }
+};
+
+class family_core {
+ public:
+  static constexpr std::uint32_t no_series = 0xffffffffU;
+
+  /// `spec` must outlive the family (static data for descriptors, owned_spec otherwise).
+  family_core(const family_spec& spec, bool exemplars, double expire_after_seconds)
+      : spec_(spec),
+        cap_(spec.label_names.empty() ? 1 : static_cast<std::uint32_t>(std::min<std::size_t>(spec.max_series, max_cap))),
+        cells_per_series_(cells_for(spec)), exemplar_slots_(exemplars ? exemplar_slots_for(spec) : 0),
+        expire_after_(expire_after_seconds),
+        index_size_(std::bit_ceil(std::size_t{2} * (cap_ + 1))),
+        index_(new std::atomic<std::uint32_t>[index_size_]()),
+        chunks_(new std::atomic<series_record*>[chunk_count()]()) {
+    if (spec.label_names.empty()) {
+      std::lock_guard lock{mutex_};
+      single_ = create_locked({}, hash_label_values({}), true);
+    }
+  }
+  family_core(const family_core&) = delete;
+  family_core& operator=(const family_core&) = delete;
+  ~family_core() {
+    detach();
+    for (std::size_t c = 0; c < chunk_count(); ++c) {
+      series_record* chunk = chunks_[c].load(std::memory_order_relaxed);
+      if (chunk == nullptr) continue;
+      for (std::uint32_t i = 0; i < chunk_size; ++i)
+        if (chunk[i].has_cells) global_cells.release(chunk[i].first_cell, cells_per_series_);
+      delete[] chunk;
+    }
+  }
+
+  [[nodiscard]] const family_spec& spec() const noexcept { return spec_; }
+  [[nodiscard]] std::uint32_t cells_per_series() const noexcept { return cells_per_series_; }
+  [[nodiscard]] bool has_exemplars() const noexcept { return exemplar_slots_ > 0; }
+  /// Label sets refused because the series cap was reached or their values were invalid.
+  [[nodiscard]] std::uint64_t rejected() const noexcept { return rejected_.load(std::memory_order_relaxed); }
+  /// Series currently exposed (the overflow series included once used).
+  [[nodiscard]] std::size_t series_count() const noexcept {
+    std::lock_guard lock{mutex_};
+    return live_count_ + (overflow_used_ ? 1 : 0);
+  }
+  /// Records ever made: the family's memory high-water mark (bounded by max_series + 1).
+  [[nodiscard]] std::uint32_t records_made() const noexcept {
+    std::lock_guard lock{mutex_};
+    return next_unused_ + (overflow_made_ ? 1 : 0);
+  }
+
+  /// The series with these label values (one per label), created on first use.
+  /// Never fails: past the cap, or for invalid UTF-8, the overflow series.
+  std::uint32_t find_or_create(std::span<const std::string_view> values) {
+    if (values.size() != spec_.label_names.size()) [[unlikely]] {
+      PROMCXX_ASSERT(false, "labels(...) takes exactly one value per declared label name");
+      return overflow_locked_entry();
+    }
+    const std::uint64_t hash = hash_label_values(values);
+    if (const auto found = find(values, hash); found != no_series) return found;
+    return create(values, hash);
+  }
+
+  /// The one series of an unlabelled family.
+  [[nodiscard]] std::uint32_t single() const noexcept { return single_; }
+
+  /// Adds a series that can never be removed (label_values<...> combinations).
+  std::uint32_t add_permanent(std::span<const std::string_view> values) {
+    std::lock_guard lock{mutex_};
+    return create_locked(values, hash_label_values(values), true);
+  }
+
+  [[nodiscard]] series_record& record(std::uint32_t id) const noexcept {
+    return chunks_[id / chunk_size].load(std::memory_order_acquire)[id % chunk_size];
+  }
+  [[nodiscard]] series_ref ref_of(std::uint32_t id) const noexcept {
+    const series_record& r = record(id);
+    if (r.permanent) return {};
+    return {&r.generation, r.generation.load(std::memory_order_relaxed)};
+  }
+
+  /// Removes the series with these label values; false when there is none.
+  /// Handles of the removed series write nothing from then on.
+  bool remove(std::span<const std::string_view> values) {
+    if (values.size() != spec_.label_names.size()) return false;
+    const std::uint64_t hash = hash_label_values(values);
+    std::lock_guard lock{mutex_};
+    const auto id = find(values, hash);
+    if (id == no_series || record(id).permanent) return false;
+    remove_locked(id);
+    return true;
+  }
+
+  /// Removes every removable series (and resets the overflow series).
+  void clear() {
+    std::lock_guard lock{mutex_};
+    for (std::uint32_t id = 0; id < next_unused_; ++id) {
+      const series_record& r = record(id);
+      if (r.live && !r.permanent) remove_locked(id);
+    }
+    overflow_used_ = false;
+  }
+
+  /// Replaces every removable series by one with these values, in one step (info).
+  void replace_all(std::span<const std::string_view> values) {
+    const std::uint64_t hash = hash_label_values(values);
+    std::lock_guard lock{mutex_};
+    for (std::uint32_t id = 0; id < next_unused_; ++id) {
+      const series_record& r = record(id);
+      if (r.live && !r.permanent) remove_locked(id);
+    }
+    create_locked(values, hash, false);
+  }
+
+  /// Keeps the series for which `keep(label values)` is true; returns how many were removed.
+  template <class Predicate>
+  std::size_t retain_if(Predicate&& keep) {
+    std::lock_guard lock{mutex_};
+    std::size_t removed = 0;
+    std::vector<std::string_view> views;
+    for (std::uint32_t id = 0; id < next_unused_; ++id) {
+      const series_record& r = record(id);
+      if (!r.live || r.permanent) continue;
+      unpack_locked(r, views);
+      if (!keep(std::span<const std::string_view>{views})) {
+        remove_locked(id);
+        ++removed;
+      }
+    }
+    return removed;
+  }
+
+  /// Removes series whose values did not change for the configured time;
+  /// called by every scrape, callable directly. Returns how many were removed.
+  std::size_t expire_idle(double now = now_seconds()) {
+    if (expire_after_ <= 0) return 0;
+    std::lock_guard lock{mutex_};
+    return expire_idle_locked(now);
+  }
+
+  /// Collects this family into a scrape (defined in registry.hpp).
+  void collect_into(collect_sink& sink) const;
+
+ private:
+  friend class promcxx::registry;
+  static constexpr std::uint32_t chunk_size = 64;
+  static constexpr std::uint32_t tombstone = 0xffffffffU;
+  static constexpr std::uint32_t max_cap = (1U << 28);
+
+  static std::uint32_t cells_for(const family_spec& spec) noexcept {
+    switch (spec.type) {
+      case metric_type::counter: return 1;
+      case metric_type::histogram: return static_cast<std::uint32_t>(spec.bounds.size() + 2);  // buckets, +Inf, sum
+      case metric_type::summary: return 2;                                                     // count, sum
+      default: return 0;  // gauge, stateset: the record's value word; info: nothing
+    }
+  }
+  static std::uint32_t exemplar_slots_for(const family_spec& spec) noexcept {
+    if (spec.type == metric_type::counter) return 1;
+    if (spec.type == metric_type::histogram) return static_cast<std::uint32_t>(spec.bounds.size() + 1);
+    return 0;
+  }
+  [[nodiscard]] std::size_t chunk_count() const noexcept { return (std::size_t{cap_} + 1 + chunk_size - 1) / chunk_size; }
+
+  std::uint32_t find(std::span<const std::string_view> values, std::uint64_t hash) const noexcept {
+    const std::size_t mask = index_size_ - 1;
+    for (std::size_t pos = hash & mask, probes = 0; probes <= mask; pos = (pos + 1) & mask, ++probes) {
+      const std::uint32_t entry = index_[pos].load(std::memory_order_acquire);
+      if (entry == 0) return no_series;
+      if (entry == tombstone) continue;
+      const series_record& r = record(entry - 1);
+      const std::uint32_t seq = r.seq.load(std::memory_order_acquire);
+      if ((seq & 1U) != 0 || r.hash.load(std::memory_order_relaxed) != hash) continue;
+      const bool same = same_values(r, values);
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (same && r.seq.load(std::memory_order_relaxed) == seq) return entry - 1;
+    }
+    return no_series;
+  }
+
+  static bool same_values(const series_record& r, std::span<const std::string_view> values) noexcept {
+    const word* w = r.words.load(std::memory_order_acquire);
+    if (w == nullptr) return values.empty();
+    std::size_t at = 0;
+    for (const auto v : values) {
+      if (w[at++].load(std::memory_order_relaxed) != v.size()) return false;
+      for (std::size_t i = 0; i < v.size(); i += 8)
+        if (w[at++].load(std::memory_order_relaxed) != word_of(v, i)) return false;
+    }
+    return true;
+  }
+
+  void unpack_locked(const series_record& r, std::vector<std::string_view>& views) const {
+    views.clear();
+    scratch_.clear();
+    const word* w = r.words.load(std::memory_order_relaxed);
+    std::size_t at = 0;
+    std::vector<std::size_t>& sizes = scratch_sizes_;
+    sizes.clear();
+    for (std::size_t label = 0; label < spec_.label_names.size(); ++label) {
+      const auto n = static_cast<std::size_t>(w[at++].load(std::memory_order_relaxed));
+      const std::size_t start = scratch_.size();
+      scratch_.resize(start + n);
+      for (std::size_t i = 0; i < n; i += 8) {
+        const std::uint64_t x = w[at++].load(std::memory_order_relaxed);
+        std::memcpy(scratch_.data() + start + i, &x, std::min<std::size_t>(8, n - i));
+      }
+      sizes.push_back(n);
+    }
+    std::size_t offset = 0;
+    for (const auto n : sizes) {
+      views.emplace_back(scratch_.data() + offset, n);
+      offset += n;
+    }
+  }
+
+  PROMCXX_NOINLINE std::uint32_t create(std::span<const std::string_view> values, std::uint64_t hash) {
+    bool valid = true;
+    bool all_overflow = !values.empty();
+    for (const auto v : values) {
+      valid = valid && is_valid_utf8(v);
+      all_overflow = all_overflow && v == overflow_label_value;
+    }
+    PROMCXX_ASSERT(valid, "label values must be valid UTF-8");
+    std::lock_guard lock{mutex_};
+    if (const auto found = find(values, hash); found != no_series) return found;
+    if (!valid || all_overflow || live_count_ >= cap_) return overflow_locked(all_overflow);
+    return create_locked(values, hash, false);
+  }
+
+  std::uint32_t overflow_locked_entry() {
+    std::lock_guard lock{mutex_};
+    return overflow_locked(false);
+  }
+
+  series_record* ensure_record(std::uint32_t id) {
+    std::atomic<series_record*>& slot = chunks_[id / chunk_size];
+    series_record* chunk = slot.load(std::memory_order_relaxed);
+    if (chunk == nullptr) {
+      chunk = new series_record[chunk_size];
+      slot.store(chunk, std::memory_order_release);
+    }
+    return &chunk[id % chunk_size];
+  }
+
+  /// Gives the record fresh storage: new cells on first use, zeroed cells on reuse.
+  void prepare_storage(series_record& r) {
+    if (!r.has_cells) {
+      r.has_cells = true;
+      r.first_cell = cells_per_series_ == 0 ? 0 : global_cells.allocate(cells_per_series_);
+      if (exemplar_slots_ > 0) r.exemplars.reset(new (std::nothrow) exemplar_slot[exemplar_slots_]);
+    } else {
+      if (cells_per_series_ > 0 && r.first_cell != 0) zero_cells(r.first_cell, cells_per_series_);
+      if (r.exemplars)
+        for (std::uint32_t i = 0; i < exemplar_slots_; ++i) r.exemplars[i].reset();
+    }
+    r.bits.store(0, std::memory_order_relaxed);
+  }
+
+  void write_words(series_record& r, std::span<const std::string_view> values) {
+    const std::size_t needed = words_for(values);
+    word* w = r.words.load(std::memory_order_relaxed);
+    if (needed > r.word_capacity) {
+      // A racing lookup may still read the old words: keep them until the family goes.
+      if (r.word_storage) retired_.push_back(std::move(r.word_storage));
+      const std::size_t capacity = std::max(needed, std::size_t{r.word_capacity} * 2);
+      r.word_storage.reset(new word[capacity]());
+      r.word_capacity = static_cast<std::uint32_t>(capacity);
+      w = r.word_storage.get();
+    }
+    std::size_t at = 0;
+    for (const auto v : values) {
+      w[at++].store(v.size(), std::memory_order_relaxed);
+      for (std::size_t i = 0; i < v.size(); i += 8) w[at++].store(word_of(v, i), std::memory_order_relaxed);
+    }
+    r.words.store(w, std::memory_order_release);
+  }
+
+  std::uint32_t create_locked(std::span<const std::string_view> values, std::uint64_t hash, bool permanent) {
+    std::uint32_t id;
+    if (free_count_ > 0) {
+      id = free_head_;
+      free_head_ = record(id).next_free;
+      --free_count_;
+    } else {
+      id = next_unused_++;
+    }
+    series_record& r = *ensure_record(id);
+    const std::uint32_t seq = r.seq.load(std::memory_order_relaxed);
+    r.seq.store(seq + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    prepare_storage(r);
+    write_words(r, values);
+    r.hash.store(hash, std::memory_order_relaxed);
+    r.generation.fetch_add(1, std::memory_order_relaxed);
+    r.live = true;
+    r.permanent = permanent;
+    r.created = now_seconds();
+    r.last_change = r.created;
+    r.fingerprint = 0;
+    r.seq.store(seq + 2, std::memory_order_release);
+    const std::size_t mask = index_size_ - 1;
+    for (std::size_t pos = hash & mask;; pos = (pos + 1) & mask) {
+      const std::uint32_t entry = index_[pos].load(std::memory_order_relaxed);
+      if (entry == 0 || entry == tombstone) {
+        if (entry == tombstone) --tombstones_;
+        index_[pos].store(id + 1, std::memory_order_release);
+        break;
+      }
+    }
+    ++live_count_;
+    return id;
+  }
+
+  void remove_locked(std::uint32_t id) {
+    series_record& r = record(id);
+    const std::uint32_t seq = r.seq.load(std::memory_order_relaxed);
+    r.seq.store(seq + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    r.generation.fetch_add(1, std::memory_order_relaxed);
+    r.live = false;
+    r.seq.store(seq + 2, std::memory_order_release);
+    const std::size_t mask = index_size_ - 1;
+    for (std::size_t pos = r.hash.load(std::memory_order_relaxed) & mask;; pos = (pos + 1) & mask) {
+      const std::uint32_t entry = index_[pos].load(std::memory_order_relaxed);
+      if (entry == id + 1) {
+        index_[pos].store(tombstone, std::memory_order_release);
+        ++tombstones_;
+        break;
+      }
+      if (entry == 0) break;  // not indexed (cannot happen for a live record)
+    }
+    r.next_free = 0;
+    if (free_count_ == 0) free_head_ = id;
+    else record(free_tail_).next_free = id;
+    free_tail_ = id;
+    ++free_count_;
+    --live_count_;
+    if (tombstones_ > index_size_ / 4) rebuild_index_locked();
+  }
+
+  /// Drops tombstones. Lookups racing the rebuild may miss and take the locked path, which waits for it.
+  void rebuild_index_locked() {
+    for (std::size_t pos = 0; pos < index_size_; ++pos) index_[pos].store(0, std::memory_order_relaxed);
+    const std::size_t mask = index_size_ - 1;
+    for (std::uint32_t id = 0; id < next_unused_; ++id) {
+      const series_record& r = record(id);
+      if (!r.live) continue;
+      for (std::size_t pos = r.hash.load(std::memory_order_relaxed) & mask;; pos = (pos + 1) & mask) {
+        if (index_[pos].load(std::memory_order_relaxed) == 0) {
+          index_[pos].store(id + 1, std::memory_order_release);
+          break;
+        }
+      }
+    }
+    tombstones_ = 0;
+  }
+
+  std::uint32_t overflow_locked(bool requested) {
+    if (!requested) rejected_.fetch_add(1, std::memory_order_relaxed);
+    const std::uint32_t id = cap_;
+    if (!overflow_made_) {
+      series_record& r = *ensure_record(id);
+      prepare_storage(r);
+      std::vector<std::string_view> values(spec_.label_names.size(), overflow_label_value);
+      write_words(r, values);
+      r.permanent = true;
+      r.created = now_seconds();
+      overflow_made_ = true;
+    }
+    if (!overflow_used_) {
+      series_record& r = record(id);
+      if (r.has_cells && r.first_cell != 0 && cells_per_series_ > 0) zero_cells(r.first_cell, cells_per_series_);
+      r.bits.store(0, std::memory_order_relaxed);
+      r.live = true;
+      overflow_used_ = true;
+    }
+    return id;
+  }
+
+  /// Sum of a series' values, to tell whether it moved since the last scrape.
+  [[nodiscard]] double fingerprint_of(const series_record& r) const noexcept {
+    double f = std::bit_cast<double>(r.bits.load(std::memory_order_relaxed));
+    for (std::uint32_t i = 0; i < cells_per_series_; ++i) {
+      f += static_cast<double>(sum_cells_u64(r.first_cell + i));
+      f += global_fractions.read(r.first_cell + i);
+    }
+    return f;
+  }
+
+  std::size_t expire_idle_locked(double now) {
+    std::size_t removed = 0;
+    for (std::uint32_t id = 0; id < next_unused_; ++id) {
+      series_record& r = record(id);
+      if (!r.live || r.permanent) continue;
+      const double f = fingerprint_of(r);
+      if (f != r.fingerprint) {
+        r.fingerprint = f;
+        r.last_change = now;
+      } else if (now - r.last_change >= expire_after_) {
+        remove_locked(id);
+        ++removed;
+      }
+    }
+    return removed;
+  }
+
+  void detach() noexcept;  // defined in registry.hpp
+
+  const family_spec spec_;
+  const std::uint32_t cap_;
+  const std::uint32_t cells_per_series_;
+  const std::uint32_t exemplar_slots_;
+  const double expire_after_;
+  const std::size_t index_size_;
+  std::unique_ptr<std::atomic<std::uint32_t>[]> index_;   // 0 empty, tombstone, else record id + 1
+  std::unique_ptr<std::atomic<series_record*>[]> chunks_;  // records by id / chunk_size; id cap_ = overflow
+  mutable std::mutex mutex_;
+  std::uint32_t single_ = no_series;
+  std::uint32_t next_unused_ = 0;
+  std::uint32_t live_count_ = 0;
+  std::uint32_t free_head_ = 0, free_tail_ = 0, free_count_ = 0;
+  std::size_t tombstones_ = 0;
+  bool overflow_made_ = false;
+  bool overflow_used_ = false;
+  std::atomic<std::uint64_t> rejected_{0};
+  std::vector<std::unique_ptr<word[]>> retired_;
+  mutable std::string scratch_;
+  mutable std::vector<std::size_t> scratch_sizes_;
+  mutable std::vector<std::string_view> scratch_views_;
+
+  // Registry membership (an intrusive list: registering never allocates).
+  family_core* next_ = nullptr;
+  registry* owner_ = nullptr;
+};
+
+} // namespace detail
+} // namespace promcxx
+
+#endif // PROMCXX_FAMILY_HPP

@@ -1,0 +1,381 @@
+// promcxx: cacheable handles of one series, the hot path of every metric kind.
+//
+// A handle is a few words copied by value: the series' first storage cell (or
+// its value word) and the series' generation at the time the handle was made.
+// Removing a series bumps its generation, so a handle kept past `remove()`,
+// `clear()` or idle expiry writes nothing from then on: it never reaches the
+// series that later reuses the storage. Series that cannot be removed (an
+// unlabelled metric, `label_values<...>` combinations) compare against a
+// generation that never changes, which the branch predictor learns at once.
+#ifndef PROMCXX_HANDLES_HPP
+#define PROMCXX_HANDLES_HPP
+
+#include <atomic>
+#include <bit>
+#include <cmath>  // std::isnan
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <string_view>
+
+#include "config.hpp"
+#include "detail/exemplar_slot.hpp"
+#include "fixed_string.hpp"
+#include "storage.hpp"
+
+namespace promcxx {
+namespace detail {
+
+/// The generation of series that are never removed.
+inline constinit const std::atomic<std::uint32_t> permanent_generation{0};
+
+/// Where a handle checks that its series still exists.
+struct series_ref {
+  const std::atomic<std::uint32_t>* generation = &permanent_generation;
+  std::uint32_t expected = 0;
+
+  [[nodiscard]] bool alive() const noexcept { return generation->load(std::memory_order_relaxed) == expected; }
+};
+
+/// Index of the first bound >= v (bounds.size() for +Inf); compile-time bounds
+/// unroll into a branch-free count.
+template <std::size_t N>
+constexpr std::uint32_t bucket_index_in(const std::array<double, N>& bounds, double v) noexcept {
+  if constexpr (N <= 16) {
+    std::uint32_t index = 0;
+    for (const double b : bounds) index += static_cast<std::uint32_t>(b < v);
+    return index;
+  } else {
+    std::size_t lo = 0, hi = N;
+    while (lo < hi) {
+      const std::size_t mid = (lo + hi) / 2;
+      if (bounds[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return static_cast<std::uint32_t>(lo);
+  }
+}
+
+inline std::uint32_t bucket_index_in(std::span<const double> bounds, double v) noexcept {
+  std::size_t lo = 0, hi = bounds.size();
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (bounds[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return static_cast<std::uint32_t>(lo);
+}
+
+} // namespace detail
+
+/// Cacheable handle of one counter series; `Exemplars` when the metric was
+/// declared with `promcxx::exemplars`.
+template <bool Exemplars>
+class basic_counter_handle {
+ public:
+  constexpr basic_counter_handle() noexcept = default;
+  explicit constexpr basic_counter_handle(std::uint32_t cell, detail::series_ref ref = {},
+                                          detail::exemplar_slot* exemplar = nullptr) noexcept
+      : cell_(cell), ref_(ref), exemplar_(exemplar) {}
+
+  void inc() noexcept {
+    if (ref_.alive()) [[likely]] detail::add_to_cell(cell_, std::uint64_t{1});
+  }
+  /// Adds `amount`, which must be >= 0 and not NaN; otherwise PROMCXX_ASSERT
+  /// fires and, when it returns, the counter is left unchanged. (Not noexcept
+  /// so that a PROMCXX_ASSERT that throws can be used.)
+  void inc(double amount) {
+    if (!(amount >= 0)) [[unlikely]] {
+      PROMCXX_ASSERT(false, "counter increments must be non-negative and not NaN");
+      return;
+    }
+    if (ref_.alive()) [[likely]] detail::counter_add(cell_, amount);
+  }
+  /// Adds `amount` and makes `exemplar` (with the amount as its value) the
+  /// series' exemplar (metrics declared with `promcxx::exemplars`).
+  void inc(double amount, std::initializer_list<exemplar_label> exemplar)
+    requires Exemplars
+  {
+    inc_with(amount, std::span<const exemplar_label>{exemplar.begin(), exemplar.size()}, true);
+  }
+  /// As above with label names chosen at run time (checked at run time).
+  void inc(double amount, std::span<const label_pair> exemplar)
+    requires Exemplars
+  {
+    inc_with(amount, exemplar, false);
+  }
+
+  /// Current value, summed over every writer thread.
+  [[nodiscard]] double value() const noexcept { return detail::counter_value(cell_); }
+
+ private:
+  template <class Label>
+  void inc_with(double amount, std::span<const Label> exemplar, bool names_checked) {
+    if (!(amount >= 0)) [[unlikely]] {
+      PROMCXX_ASSERT(false, "counter increments must be non-negative and not NaN");
+      return;
+    }
+    if (!ref_.alive()) [[unlikely]] return;
+    detail::counter_add(cell_, amount);
+    detail::record_exemplar(exemplar_, exemplar, amount, names_checked);
+  }
+
+  std::uint32_t cell_ = 0;
+  detail::series_ref ref_;
+  detail::exemplar_slot* exemplar_ = nullptr;
+};
+
+using counter_handle = basic_counter_handle<false>;
+using exemplar_counter_handle = basic_counter_handle<true>;
+
+/// Cacheable handle of one gauge series.
+class gauge_handle {
+ public:
+  constexpr gauge_handle() noexcept = default;
+  explicit constexpr gauge_handle(std::atomic<std::uint64_t>* bits, detail::series_ref ref = {}) noexcept
+      : bits_(bits), ref_(ref) {}
+
+  void set(double v) noexcept {
+    if (ref_.alive()) [[likely]] bits_->store(std::bit_cast<std::uint64_t>(v), std::memory_order_relaxed);
+  }
+  void inc() noexcept { add(1.0); }
+  void dec() noexcept { add(-1.0); }
+  void add(double v) noexcept {
+    if (!ref_.alive()) [[unlikely]] return;
+    std::uint64_t old = bits_->load(std::memory_order_relaxed);
+    while (!bits_->compare_exchange_weak(old, std::bit_cast<std::uint64_t>(std::bit_cast<double>(old) + v),
+                                         std::memory_order_relaxed)) {
+    }
+  }
+  void sub(double v) noexcept { add(-v); }
+  /// Seconds since the Unix epoch.
+  void set_to_current_time() noexcept { set(detail::now_seconds()); }
+  [[nodiscard]] double value() const noexcept {
+    return std::bit_cast<double>(bits_->load(std::memory_order_relaxed));
+  }
+
+ private:
+  std::atomic<std::uint64_t>* bits_ = nullptr;
+  detail::series_ref ref_;
+};
+
+/// Cacheable handle of one histogram series with bucket layout `Layout`.
+template <class Layout, bool Exemplars>
+class basic_histogram_handle {
+ public:
+  static constexpr std::size_t bound_count = Layout::bounds.size();
+
+  constexpr basic_histogram_handle() noexcept = default;
+  explicit constexpr basic_histogram_handle(std::uint32_t first_cell, detail::series_ref ref = {},
+                                      detail::exemplar_slot* exemplars = nullptr) noexcept
+      : first_cell_(first_cell), ref_(ref), exemplars_(exemplars) {}
+
+  /// Records `v`. NaN breaks the contract (PROMCXX_ASSERT) and is otherwise ignored,
+  /// since it would turn the sum into NaN forever.
+  void observe(double v) {
+    if (std::isnan(v)) [[unlikely]] {
+      PROMCXX_ASSERT(false, "histogram observations must not be NaN");
+      return;
+    }
+    if (ref_.alive()) [[likely]]
+      detail::record_observation(first_cell_ + bucket_index(v), first_cell_ + static_cast<std::uint32_t>(bound_count) + 1, v);
+  }
+  /// Records `v` and makes `exemplar` (with value `v`) the exemplar of v's bucket,
+  /// so the exemplar always lies inside the bucket it is shown on.
+  void observe(double v, std::initializer_list<exemplar_label> exemplar)
+    requires Exemplars
+  {
+    observe_with(v, std::span<const exemplar_label>{exemplar.begin(), exemplar.size()}, true);
+  }
+  void observe(double v, std::span<const label_pair> exemplar)
+    requires Exemplars
+  {
+    observe_with(v, exemplar, false);
+  }
+
+  /// Index of the first bucket whose bound is >= v (bound_count for +Inf).
+  static constexpr std::uint32_t bucket_index(double v) noexcept { return detail::bucket_index_in(Layout::bounds, v); }
+
+  [[nodiscard]] std::uint64_t count() const noexcept {
+    std::uint64_t total = 0;
+    for (std::uint32_t i = 0; i <= bound_count; ++i) total += detail::sum_cells_u64(first_cell_ + i);
+    return total;
+  }
+  [[nodiscard]] double sum() const noexcept {
+    return detail::sum_cells_double(first_cell_ + static_cast<std::uint32_t>(bound_count) + 1);
+  }
+
+ private:
+  template <class Label>
+  void observe_with(double v, std::span<const Label> exemplar, bool names_checked) {
+    if (std::isnan(v)) [[unlikely]] {
+      PROMCXX_ASSERT(false, "histogram observations must not be NaN");
+      return;
+    }
+    if (!ref_.alive()) [[unlikely]] return;
+    const auto bucket = bucket_index(v);
+    detail::record_observation(first_cell_ + bucket, first_cell_ + static_cast<std::uint32_t>(bound_count) + 1, v);
+    detail::record_exemplar(exemplars_ == nullptr ? nullptr : exemplars_ + bucket, exemplar, v, names_checked);
+  }
+
+  std::uint32_t first_cell_ = 0;
+  detail::series_ref ref_;
+  detail::exemplar_slot* exemplars_ = nullptr;
+};
+
+template <class Layout>
+using histogram_handle = basic_histogram_handle<Layout, false>;
+template <class Layout>
+using exemplar_histogram_handle = basic_histogram_handle<Layout, true>;
+
+/// Histogram handle of a runtime-defined family: the bounds are read through a span.
+/// Exemplars need the family's `exemplars` option; without it they are dropped and counted.
+class runtime_histogram_handle {
+ public:
+  constexpr runtime_histogram_handle() noexcept = default;
+  constexpr runtime_histogram_handle(std::uint32_t first_cell, std::span<const double> bounds, detail::series_ref ref = {},
+                             detail::exemplar_slot* exemplars = nullptr) noexcept
+      : first_cell_(first_cell), bounds_(bounds), ref_(ref), exemplars_(exemplars) {}
+
+  void observe(double v) {
+    if (std::isnan(v)) [[unlikely]] {
+      PROMCXX_ASSERT(false, "histogram observations must not be NaN");
+      return;
+    }
+    if (ref_.alive()) [[likely]]
+      detail::record_observation(first_cell_ + detail::bucket_index_in(bounds_, v), sum_cell(), v);
+  }
+  void observe(double v, std::span<const label_pair> exemplar) {
+    if (std::isnan(v)) [[unlikely]] {
+      PROMCXX_ASSERT(false, "histogram observations must not be NaN");
+      return;
+    }
+    if (!ref_.alive()) [[unlikely]] return;
+    const auto bucket = detail::bucket_index_in(bounds_, v);
+    detail::record_observation(first_cell_ + bucket, sum_cell(), v);
+    detail::record_exemplar(exemplars_ == nullptr ? nullptr : exemplars_ + bucket, exemplar, v, false);
+  }
+  [[nodiscard]] std::uint64_t count() const noexcept {
+    std::uint64_t total = 0;
+    for (std::uint32_t i = 0; i <= bounds_.size(); ++i) total += detail::sum_cells_u64(first_cell_ + i);
+    return total;
+  }
+  [[nodiscard]] double sum() const noexcept { return detail::sum_cells_double(sum_cell()); }
+
+ private:
+  [[nodiscard]] std::uint32_t sum_cell() const noexcept {
+    return first_cell_ + static_cast<std::uint32_t>(bounds_.size()) + 1;
+  }
+
+  std::uint32_t first_cell_ = 0;
+  std::span<const double> bounds_;
+  detail::series_ref ref_;
+  detail::exemplar_slot* exemplars_ = nullptr;
+};
+
+/// Cacheable handle of one summary series: two per-thread cells, count then sum.
+class summary_handle {
+ public:
+  constexpr summary_handle() noexcept = default;
+  explicit constexpr summary_handle(std::uint32_t first_cell, detail::series_ref ref = {}) noexcept
+      : first_cell_(first_cell), ref_(ref) {}
+
+  /// Records `v`. NaN breaks the contract (PROMCXX_ASSERT) and is otherwise
+  /// ignored, since it would turn the sum into NaN forever.
+  void observe(double v) {
+    if (std::isnan(v)) [[unlikely]] {
+      PROMCXX_ASSERT(false, "summary observations must not be NaN");
+      return;
+    }
+    if (!ref_.alive()) [[unlikely]] return;
+    detail::add_to_cell(first_cell_, std::uint64_t{1});
+    detail::add_to_cell(first_cell_ + 1, v);
+  }
+  [[nodiscard]] std::uint64_t count() const noexcept { return detail::sum_cells_u64(first_cell_); }
+  [[nodiscard]] double sum() const noexcept { return detail::sum_cells_double(first_cell_ + 1); }
+
+ private:
+  std::uint32_t first_cell_ = 0;
+  detail::series_ref ref_;
+};
+
+namespace detail {
+
+/// Position of `state` in the list, or the list's size when absent.
+constexpr std::size_t state_index(std::span<const std::string_view> states, std::string_view state) noexcept {
+  for (std::size_t i = 0; i < states.size(); ++i)
+    if (states[i] == state) return i;
+  return states.size();
+}
+
+} // namespace detail
+
+/// Cacheable handle of one stateset series; `States` is the `states<...>` list.
+/// All states of a series live in one 64-bit word, so an enum transition is a
+/// single store and a scrape never sees two states on at once.
+template <class States>
+class stateset_handle {
+ public:
+  static constexpr std::size_t state_count = States::size;
+
+  constexpr stateset_handle() noexcept = default;
+  explicit constexpr stateset_handle(std::atomic<std::uint64_t>* bits, detail::series_ref ref = {}) noexcept
+      : bits_(bits), ref_(ref) {}
+
+  /// Enum semantics: `State` becomes 1 and every other state 0, atomically.
+  template <fixed_string State>
+  void set_state() noexcept {
+    constexpr std::size_t i = detail::state_index(States::values, State.view());
+    static_assert(i < state_count, "promcxx::stateset: set_state<...>(): not one of the declared states<...>");
+    if (ref_.alive()) [[likely]] bits_->store(std::uint64_t{1} << i, std::memory_order_relaxed);
+  }
+  /// Enum semantics with a state chosen at run time; an undeclared state breaks
+  /// the contract (PROMCXX_ASSERT) and leaves the series unchanged.
+  void set_state(std::string_view state) {
+    const std::size_t i = detail::state_index(States::values, state);
+    if (i == state_count) [[unlikely]] {
+      PROMCXX_ASSERT(false, "stateset: set_state() got a state that is not among the declared states");
+      return;
+    }
+    if (ref_.alive()) [[likely]] bits_->store(std::uint64_t{1} << i, std::memory_order_relaxed);
+  }
+
+  /// Flag-set semantics: turns `State` on or off and keeps the other states.
+  template <fixed_string State>
+  void set(bool on) noexcept {
+    constexpr std::size_t i = detail::state_index(States::values, State.view());
+    static_assert(i < state_count, "promcxx::stateset: set<...>(bool): not one of the declared states<...>");
+    flip(i, on);
+  }
+  /// Flag-set semantics with a state chosen at run time (PROMCXX_ASSERT on an undeclared state).
+  void set(std::string_view state, bool on) {
+    const std::size_t i = detail::state_index(States::values, state);
+    if (i == state_count) [[unlikely]] {
+      PROMCXX_ASSERT(false, "stateset: set() got a state that is not among the declared states");
+      return;
+    }
+    flip(i, on);
+  }
+
+  /// Whether `state` is currently 1 (false for an undeclared state).
+  [[nodiscard]] bool is_set(std::string_view state) const noexcept {
+    const std::size_t i = detail::state_index(States::values, state);
+    return i < state_count && (bits_->load(std::memory_order_relaxed) >> i & 1U) != 0;
+  }
+
+ private:
+  void flip(std::size_t i, bool on) noexcept {
+    if (!ref_.alive()) [[unlikely]] return;
+    const std::uint64_t bit = std::uint64_t{1} << i;
+    if (on) bits_->fetch_or(bit, std::memory_order_relaxed);
+    else bits_->fetch_and(~bit, std::memory_order_relaxed);
+  }
+
+  std::atomic<std::uint64_t>* bits_ = nullptr;
+  detail::series_ref ref_;
+};
+
+} // namespace promcxx
+
+#endif // PROMCXX_HANDLES_HPP
