@@ -9,7 +9,9 @@ compile-error-test does):
 usage: run.py compiles|fails CASE.cpp INCLUDE_DIR -- COMPILER [ARGS...]
        run.py coverage INCLUDE_DIR CASES_DIR
 The coverage mode lists every distinct static_assert message under INCLUDE_DIR
-and fails if one has no case whose expect line is that message.
+(including the entries of PROMCXX_*_RULES tables, which are expanded into
+static_asserts; `promcxx::registry:` rules only break at run time) and fails if
+one has no case whose expect line is that message.
 """
 import pathlib
 import re
@@ -78,6 +80,15 @@ def static_assert_messages(include_dir):
             message = re.sub(r"\\(.)", r"\1", "".join(literals))
             line = text[:match.start()].count("\n") + 1
             found.setdefault(message, []).append(f"{path}:{line}")
+        # Rule tables, `#define PROMCXX_..._RULES(X) X(id, "message") ...`, expanded into one
+        # static_assert per entry elsewhere; rules of the registry only break at registration (run time).
+        for table in re.finditer(r"#define (PROMCXX_\w*RULES)\(X\)((?:[^\n]*\\\n)*[^\n]*)", text):
+            for entry in re.finditer(r'X\(\s*\w+\s*,\s*((?:"(?:[^"\\]|\\.)*"\s*\\?\s*)+)\)', table.group(2)):
+                literals = re.findall(r'"((?:[^"\\]|\\.)*)"', entry.group(1))
+                message = re.sub(r"\\(.)", r"\1", "".join(literals))
+                if not message.startswith("promcxx::registry:"):
+                    line = text[:table.start() + entry.start()].count("\n") + 1
+                    found.setdefault(message, []).append(f"{path}:{line} ({table.group(1)})")
     return found
 
 
