@@ -12,6 +12,10 @@
 // - created timestamps and units: the 0.3.0 schema has no field; left out.
 // - classic buckets are written including an explicit +Inf bucket (so a +Inf
 //   exemplar survives); a native-only histogram has no classic buckets.
+// - native histograms: schema, zero threshold and count, spans and deltas
+//   (integer counts); an empty one with zero threshold 0 gets the no-op span
+//   {0, 0} so Prometheus still sees a native histogram. The 0.3.0 schema has
+//   no exemplars on native buckets.
 // Fields are written in field-number order, proto2 repeated scalars unpacked,
 // so the bytes equal what protoc-generated code serializes (tests check that).
 #ifndef PROMCXX_PROTOBUF_HPP
@@ -174,6 +178,14 @@ inline void put_histogram(std::string& out, const snapshot& snap, const snapshot
     put_native_side(out, snap, n.first_span + n.positive_span_count, n.negative_span_count,
                     n.first_count + n.positive_count, n.negative_count, 9);
     put_native_side(out, snap, n.first_span, n.positive_span_count, n.first_count, n.positive_count, 12);
+    if (n.zero_threshold == 0 && n.positive_span_count + n.negative_span_count == 0) {
+      // Without it an empty native histogram with no zero bucket width looks
+      // classic to Prometheus (client_golang writes the same no-op span).
+      const auto span = open(out, 12);
+      put_sint(out, 1, 0);
+      put_uint(out, 2, 0);
+      close(out, span);
+    }
   }
   close(out, body);
 }
