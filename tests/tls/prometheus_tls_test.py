@@ -154,8 +154,12 @@ def main():
         wait_for("the last reload to be successful",
                  lambda: single(prom_port, 'promcxx_tls_last_reload_successful{job="good"}') == 1.0, 20)
         # the good job never went down: no sample of up{job="good"} is 0 since it came up
-        samples = api(prom_port, "/api/v1/query", query='up{job="good"}[2m]')["result"][0]["values"]
-        ups = [float(v) for _, v in samples]
+        def up_samples():
+            return [float(v) for _, v in
+                    api(prom_port, "/api/v1/query", query='up{job="good"}[5m]')["result"][0]["values"]]
+        after_rotation = len(up_samples())
+        wait_for("three more scrapes after the rotation", lambda: len(up_samples()) >= after_rotation + 3, 20)
+        ups = up_samples()
         assert ups and ups[-1] == 1.0 and 0.0 not in ups[ups.index(1.0):], ups
         print(f"ok: {len(ups)} scrapes of the good job, all up after the first success, across the rotation")
         return 0
