@@ -126,12 +126,28 @@ class Report:
         series = self.ns("render_counters_10k/openmetrics_1_0_0", 1)
         self.target("render 10k counter series, OpenMetrics, ns per series (aim)",
                     series / 1e4 if series else None, "<=", 150, unit=" ns")
+        # Issue 17 item 3: OpenMetrics within 1.2x of text on the 10k-counter registry, and
+        # histogram series (11 bounds) under 500 ns each in both formats; same-run medians.
+        om_c, text_c = "render_counters_10k/openmetrics_1_0_0", "render_counters_10k/text_0_0_4"
+        self.target("render 10k counter series, OpenMetrics / text 0.0.4, 1 thread", self.ratio(om_c, 1, text_c, 1),
+                    "<=", 1.2)
+        self.target("render 10k counter series, OpenMetrics / text 0.0.4, 2 threads", self.ratio(om_c, 2, text_c, 2),
+                    "<=", 1.2)
+        self.target("encode only (no collect) 10k counter series, OpenMetrics / text 0.0.4, 1 thread",
+                    self.ratio("encode_only_counters_10k/openmetrics_1_0_0", 1, "encode_only_counters_10k/text_0_0_4", 1),
+                    None, 0)
+        self.target("collect share of the text render, 10k counter series, 1 thread",
+                    self.ratio("collect_only_counters_10k", 1, text_c, 1), None, 0)
+        for fmt, label in (("text_0_0_4", "text 0.0.4"), ("openmetrics_1_0_0", "OpenMetrics")):
+            h = self.ns(f"render_histograms_1k/{fmt}", 1)
+            self.target(f"render 1k histogram series (11 bounds), {label}, ns per series",
+                        h / 1e3 if h else None, "<=", 500, unit=" ns")
 
     def hot_rows(self):
         rows = []
         seen = []
         for (name, _threads) in self.ordered_keys():
-            if name not in seen and not name.startswith(("render_", "encode_only_")):
+            if name not in seen and not name.startswith(("render_", "encode_only_", "collect_only_")):
                 seen.append(name)
         for name in seen:
             case, impl = name.split("/", 1)
@@ -160,7 +176,7 @@ class Report:
         rows = []
         for (name, threads) in self.ordered_keys():
             e = self.m[(name, threads)]
-            if not name.startswith(("render_", "encode_only_")):
+            if not name.startswith(("render_", "encode_only_", "collect_only_")):
                 continue
             series = e.get("series", 0)
             rows.append({"case": name, "threads": threads, "cpu_ns_per_scrape": e["cpu_ns"],
