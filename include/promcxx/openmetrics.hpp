@@ -169,6 +169,13 @@ inline void encode_openmetrics(const snapshot& snap, std::string& out) {
         scratch.add_extra_label(family, snap.view(snap.states[f.first_bound + st]));
         scratch.end_extra();
       }
+    } else if (f.type == metric_type::summary) {
+      // Quantiles of a summary with objectives (quantile_summary.hpp); plain summaries have none.
+      for (std::uint32_t b = 0; b < f.bound_count; ++b) {
+        char quantile[40];
+        scratch.add_extra_label("quantile", {quantile, detail::write_om_value(quantile, snap.bounds[f.first_bound + b])});
+        scratch.end_extra();
+      }
     }
 
     const bool negative_bounds = f.type == metric_type::histogram && f.bound_count > 0 && snap.bounds[f.first_bound] < 0;
@@ -203,6 +210,10 @@ inline void encode_openmetrics(const snapshot& snap, std::string& out) {
           break;
         }
         case metric_type::summary: {
+          for (std::uint32_t b = 0; b < f.bound_count; ++b) {
+            char* q = detail::begin_line(c, family, "", labels, scratch.extra(b));
+            detail::end_line(c, detail::write_om_value(q, v[2 + b]));
+          }
           char* p = detail::begin_line(c, family, "_count", labels);
           detail::end_line(c, detail::format_uint(p, static_cast<std::uint64_t>(v[1])));
           if (v[0] >= 0) {  // OpenMetrics: the sum is a counter, never negative or NaN

@@ -40,7 +40,7 @@ class snapshot {
   /// Values by type (all in `values`, starting at first_value):
   /// counter: [value]; gauge, unknown: [value]; histogram: cumulative bucket
   /// counts for each bound then +Inf (which is the count), then sum;
-  /// summary: [sum, count]; stateset: one 0/1 per state; info: none.
+  /// summary: [sum, count, then one value per quantile in `bounds`]; stateset: one 0/1 per state; info: none.
   struct series {
     std::uint32_t first_label = 0;
     std::uint32_t label_count = 0;
@@ -123,7 +123,7 @@ class snapshot {
   [[nodiscard]] std::uint32_t value_count(const family& f) const noexcept {
     switch (f.type) {
       case metric_type::histogram: return f.bound_count + 2;
-      case metric_type::summary: return 2;
+      case metric_type::summary: return 2 + f.bound_count;  // sum, count, then each quantile
       case metric_type::stateset: return f.bound_count;
       case metric_type::info: return 0;
       default: return 1;

@@ -188,6 +188,13 @@ inline void encode_text(const snapshot& snap, std::string& out) {
         scratch.add_extra_label(name, snap.view(snap.states[f.first_bound + st]));
         scratch.end_extra();
       }
+    } else if (f.type == metric_type::summary) {
+      // Quantiles of a summary with objectives (quantile_summary.hpp); plain summaries have none.
+      for (std::uint32_t b = 0; b < f.bound_count; ++b) {
+        char quantile[32];
+        scratch.add_extra_label("quantile", {quantile, detail::format_go_float(quantile, snap.bounds[f.first_bound + b])});
+        scratch.end_extra();
+      }
     }
 
     for (std::uint32_t k = 0; k < f.series_count; ++k) {
@@ -207,6 +214,10 @@ inline void encode_text(const snapshot& snap, std::string& out) {
           break;
         }
         case metric_type::summary: {
+          for (std::uint32_t b = 0; b < f.bound_count; ++b) {
+            char* q = detail::begin_line(c, name, "", labels, scratch.extra(b));
+            detail::end_line(c, detail::write_go_value(q, v[2 + b]));
+          }
           char* p = detail::begin_line(c, name, "_sum", labels);
           detail::end_line(c, detail::write_go_value(p, v[0]));
           p = detail::begin_line(c, name, "_count", labels);

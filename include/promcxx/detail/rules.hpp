@@ -177,6 +177,9 @@ constexpr rule first_broken_rule(const family_spec& spec) noexcept {
     if (spec.bounds.empty()) return rule::buckets_empty;
     if (!all_finite(spec.bounds)) return rule::buckets_finite;
     if (!strictly_increasing(spec.bounds)) return rule::buckets_increasing;
+  } else if (spec.type == metric_type::summary) {
+    // A summary's bounds are its quantiles (collect_sink::summary_family checks they lie in [0, 1]).
+    if (!strictly_increasing(spec.bounds)) return rule::buckets_increasing;
   } else if (!spec.bounds.empty()) {
     return rule::bounds_kind;
   }
