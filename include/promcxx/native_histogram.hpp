@@ -10,10 +10,13 @@
 // Storage, per series (the design of client_golang, with fixed arrays):
 // - Two halves, hot and cold. An observer increments `count_and_hot_` (its
 //   top bit names the hot half), records into that half and then bumps the
-//   half's `count`. A scrape flips the bit, waits until the old half's count
-//   equals the observations started before the flip, reads it (so _count,
-//   the zero bucket and every bucket add up exactly) and folds it into the
-//   new hot half. Observers never wait for a scrape.
+//   half's `count`. A scrape flips the bit and waits until the old half's
+//   count equals the observations started in it. Both halves accumulate; the
+//   new hot half still holds what it held when it last went cold, which the
+//   previous scrape copied, so a reading is the quiet half plus that copy:
+//   _count, the zero bucket and every bucket add up exactly, with plain
+//   loads. Observers never wait for a scrape; a scrape hands the quiet
+//   half's span to the hot one, so repeated values stay lock-free.
 // - Bucket counters of one sign live in a ring of `max_buckets` atomics
 //   indexed by bucket index modulo the ring size, valid while the indices
 //   seen span fewer than `max_buckets`. Growing the span within the ring is a
@@ -55,7 +58,7 @@
 #include "fixed_string.hpp"
 #include "names.hpp"
 #include "options.hpp"
-#include "registry.hpp"
+#include "collect.hpp"  // collect_sink, registry::collect
 #include "snapshot.hpp"
 
 namespace promcxx {
@@ -174,6 +177,7 @@ class native_histogram_series {
     }
     reset_time_ = std::chrono::steady_clock::now();
     created_ = detail::now_seconds();
+    other_.classic.assign(options.classic_bounds.size() + 1, 0);
   }
   native_histogram_series(const native_histogram_series&) = delete;
   native_histogram_series& operator=(const native_histogram_series&) = delete;
@@ -208,35 +212,102 @@ class native_histogram_series {
     std::vector<std::uint64_t> negative;
     std::vector<std::uint64_t> classic;  // cumulative, one per bound then +Inf
     double created = 0;
+    std::vector<std::uint64_t> scratch;  // reused by read()
   };
 
   /// Takes a consistent reading (what a scrape exposes); `out`'s capacity is reused.
+  //
+  // Both halves accumulate. The half just made cold is quiet; the other one,
+  // now hot, holds what it held when it went cold at the previous reading,
+  // which `other_` copied then. So reading = cold + other_, with plain loads,
+  // and other_ becomes a copy of cold for the next reading.
   void read(reading& out) const {
     std::lock_guard lock{mutex_};
     if (needs_reduction_.load(std::memory_order_relaxed)) reduce_locked();
-    auto& cold = flip();
-    auto& hot = halves_[(count_and_hot_.load(std::memory_order_relaxed) >> 63)];
-    out.count = cold.count.load(std::memory_order_relaxed);
-    out.sum = std::bit_cast<double>(cold.sum_bits.load(std::memory_order_relaxed));
+    const half& cold = flip();
+    copy& prev = other_;
+    const std::uint64_t count = cold.count.load(std::memory_order_relaxed);
+    const double sum = std::bit_cast<double>(cold.sum_bits.load(std::memory_order_relaxed));
+    const std::uint64_t zero = cold.zero.load(std::memory_order_relaxed);
+    out.count = count + prev.count;
+    out.sum = sum + prev.sum;
     out.schema = cold.schema.load(std::memory_order_relaxed);
-    out.zero_count = cold.zero.load(std::memory_order_relaxed);
-    dense(cold.positive, out.positive_first, out.positive);
-    dense(cold.negative, out.negative_first, out.negative);
+    out.zero_count = zero + prev.zero;
+    prev.count = count;
+    prev.sum = sum;
+    prev.zero = zero;
+    const auto side_of = [&](const side& s, std::int32_t& first, std::vector<std::uint64_t>& combined,
+                             std::int32_t& prev_first, std::vector<std::uint64_t>& prev_counts) {
+      std::int32_t mine_first = 0;
+      dense(s, mine_first, out.scratch);
+      add_dense(mine_first, out.scratch, prev_first, prev_counts, first, combined);
+      prev_first = mine_first;
+      prev_counts.assign(out.scratch.begin(), out.scratch.end());
+    };
+    side_of(cold.positive, out.positive_first, out.positive, prev.positive_first, prev.positive);
+    side_of(cold.negative, out.negative_first, out.negative, prev.negative_first, prev.negative);
+    {
+      // The hot half takes over the cold one's span (and ring), so observers
+      // stay on the lock-free path when values repeat after the flip.
+      half& hot = halves_[count_and_hot_.load(std::memory_order_relaxed) >> 63];
+      std::lock_guard grow{grow_mutex_};
+      widen(hot.positive, cold.positive);
+      widen(hot.negative, cold.negative);
+    }
     out.classic.clear();
     if (cold.classic) {
       std::uint64_t running = 0;
-      for (std::size_t i = 0; i <= options_->classic_bounds.size(); ++i)
-        out.classic.push_back(running += cold.classic[i].load(std::memory_order_relaxed));
+      for (std::size_t i = 0; i <= options_->classic_bounds.size(); ++i) {
+        const auto c = cold.classic[i].load(std::memory_order_relaxed);
+        out.classic.push_back(running += c + prev.classic[i]);
+        prev.classic[i] = c;
+      }
     } else {
       out.classic.push_back(out.count);
     }
     out.created = created_;
-    merge_into(cold, hot);
   }
 
  private:
   using half = detail::native::half;
   using side = detail::native::side;
+
+  /// Plain copy of a quiet half (see read()).
+  struct copy {
+    std::uint64_t count = 0;
+    double sum = 0;
+    std::uint64_t zero = 0;
+    std::int32_t positive_first = 0;
+    std::vector<std::uint64_t> positive;
+    std::int32_t negative_first = 0;
+    std::vector<std::uint64_t> negative;
+    std::vector<std::uint64_t> classic;
+    void clear() {
+      count = zero = 0;
+      sum = 0;
+      positive.clear();
+      negative.clear();
+      std::fill(classic.begin(), classic.end(), 0);
+    }
+  };
+
+  // out = a + b for dense runs starting at a_first and b_first.
+  static void add_dense(std::int32_t a_first, const std::vector<std::uint64_t>& a, std::int32_t b_first,
+                        const std::vector<std::uint64_t>& b, std::int32_t& first, std::vector<std::uint64_t>& out) {
+    out.clear();
+    if (a.empty() && b.empty()) return void(first = 0);
+    if (a.empty() || b.empty()) {
+      first = a.empty() ? b_first : a_first;
+      return out.assign(a.empty() ? b.begin() : a.begin(), a.empty() ? b.end() : a.end());
+    }
+    const std::int64_t lo = std::min(a_first, b_first);
+    const std::int64_t hi = std::max<std::int64_t>(a_first + static_cast<std::int64_t>(a.size()),
+                                                   b_first + static_cast<std::int64_t>(b.size()));
+    first = static_cast<std::int32_t>(lo);
+    out.assign(static_cast<std::size_t>(hi - lo), 0);
+    for (std::size_t i = 0; i < a.size(); ++i) out[static_cast<std::size_t>(a_first - lo) + i] += a[i];
+    for (std::size_t i = 0; i < b.size(); ++i) out[static_cast<std::size_t>(b_first - lo) + i] += b[i];
+  }
 
   [[nodiscard]] std::uint32_t ring_size() const noexcept { return options_->max_buckets; }
   [[nodiscard]] std::size_t slot(const side& s, std::int32_t key) const noexcept {
@@ -296,6 +367,24 @@ class native_histogram_series {
       if (k == key) return void(c += n);
     s.overflow.emplace_back(key, n);
     needs_reduction_.store(true, std::memory_order_relaxed);
+  }
+
+  // Under grow_mutex_: extends `to`'s span by `from`'s where the ring allows.
+  void widen(side& to, const side& from) const {
+    const auto from_lo = from.lo.load(std::memory_order_relaxed), from_hi = from.hi.load(std::memory_order_relaxed);
+    if (from_lo > from_hi) return;
+    if (to.ring.load(std::memory_order_relaxed) == nullptr) {
+      to.ring_owner = std::make_unique<std::atomic<std::uint64_t>[]>(ring_size());
+      to.ring.store(to.ring_owner.get(), std::memory_order_release);
+    }
+    const auto lo = to.lo.load(std::memory_order_relaxed), hi = to.hi.load(std::memory_order_relaxed);
+    if (lo > hi) to.anchor.store(from_lo - static_cast<std::int32_t>(ring_size() / 2), std::memory_order_relaxed);
+    const std::int64_t new_lo = lo > hi ? from_lo : std::min(lo, from_lo);
+    const std::int64_t new_hi = lo > hi ? from_hi : std::max(hi, from_hi);
+    if (new_hi - new_lo >= static_cast<std::int64_t>(ring_size())) return;  // the slow path sorts it out
+    // Slots of the new indices were used by no index of the old span: they hold 0.
+    to.lo.store(static_cast<std::int32_t>(new_lo), std::memory_order_release);
+    to.hi.store(static_cast<std::int32_t>(new_hi), std::memory_order_release);
   }
 
   static void wait_for(const half& h, std::uint64_t started) noexcept {
@@ -422,8 +511,15 @@ class native_histogram_series {
     if (needs_reduction_.load(std::memory_order_relaxed)) reduce_locked();
   }
 
-  // Under mutex_. Between calls the cold half is zero and has the hot half's schema.
+  // Under mutex_. Both halves share one schema between calls; the cold one is
+  // quiet but holds counts (read() keeps a copy of it in other_).
   void reduce_locked() const {
+    {
+      // Fold the cold half into the hot one: the steps below want it empty.
+      half& hot = halves_[count_and_hot_.load(std::memory_order_relaxed) >> 63];
+      merge_into(halves_[(count_and_hot_.load(std::memory_order_relaxed) >> 63) ^ 1], hot);
+      other_.clear();  // the cold half is now empty, and so is its copy
+    }
     const auto now = std::chrono::steady_clock::now();
     if (options_->min_reset_interval.count() > 0 && now - reset_time_ >= options_->min_reset_interval) {
       for (int round = 0; round < 2; ++round) {
@@ -464,6 +560,7 @@ class native_histogram_series {
   mutable std::chrono::steady_clock::time_point reset_time_;
   mutable double created_ = 0;
   mutable std::vector<std::pair<std::int32_t, std::uint64_t>> scratch_;  // mutex_
+  mutable copy other_;                                                     // mutex_: see read()
 };
 
 /// A native histogram family with names given at run time (a collector).
