@@ -28,7 +28,11 @@ struct quantile_target {
 
 class ckms_stream {
  public:
-  explicit ckms_stream(std::span<const quantile_target> targets) : targets_(targets) {}
+  explicit ckms_stream(std::span<const quantile_target> targets) {
+    // f(r, n) is evaluated for every tuple of every merge: keep its divisions out of it.
+    coefficients_.reserve(targets.size());
+    for (const auto& t : targets) coefficients_.push_back({t.quantile, 2 * t.error / t.quantile, 2 * t.error / (1 - t.quantile)});
+  }
 
   /// Adds `batch`, which must be sorted ascending.
   void insert_sorted(std::span<const double> batch) {
@@ -95,9 +99,8 @@ class ckms_stream {
   /// f(r, n): the most rank uncertainty any target tolerates at rank r.
   [[nodiscard]] double allowed(double rank) const noexcept {
     double f = std::numeric_limits<double>::max();
-    for (const auto& t : targets_) {
-      const double here = rank >= t.quantile * n_ ? 2 * t.error * rank / t.quantile
-                                                   : 2 * t.error * (n_ - rank) / (1 - t.quantile);
+    for (const auto& c : coefficients_) {
+      const double here = rank >= c.quantile * n_ ? c.above * rank : c.below * (n_ - rank);
       f = std::min(f, here);
     }
     return f;
@@ -128,7 +131,12 @@ class ckms_stream {
     tuples_.swap(merged_);
   }
 
-  std::span<const quantile_target> targets_;
+  struct coefficient {
+    double quantile;
+    double above;  // 2e / q: the slope of f at or above rank q * n
+    double below;  // 2e / (1 - q): the slope of f below it
+  };
+  std::vector<coefficient> coefficients_;
   std::vector<tuple> tuples_;
   std::vector<tuple> merged_;
   double n_ = 0;
