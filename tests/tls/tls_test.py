@@ -67,6 +67,16 @@ def failures(port, reason):
     return sample(body, f'promcxx_tls_handshake_failures_total{{reason="{reason}"}}')
 
 
+def tls_1_1_context():
+    """A client that offers TLS 1.1 only (the server must refuse it)."""
+    ctx = good_ctx()
+    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # let the client offer it at all
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+    return ctx
+
+
 def expect_failure_counted(port, reason, before):
     wait_for(f"failure reason {reason} to be counted",
              lambda: failures(port, reason) == before + 1, 10)
@@ -117,6 +127,7 @@ def test_refusals_are_clean_and_counted():
             ("client_name_not_allowed", client_context(PKI["ca"][0], *PKI["intruder"])),
             # the client distrusts our certificate (wrong CA on its side) and aborts with an alert
             ("peer_alert", client_context(PKI["other_ca"][0], *PKI["prometheus"])),
+            ("protocol", tls_1_1_context()),
         ]
         for reason, ctx in cases:
             before = failures(port, reason)
