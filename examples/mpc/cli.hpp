@@ -24,6 +24,9 @@ struct node_options {
   workload_config workload;
   bool seeded = false;       ///< --seed given; otherwise the seed comes from std::random_device
   std::size_t series = 0;    ///< extra synthetic counter series (for benchmarks)
+  std::string tls_cert;      ///< --tls-cert: serve HTTPS with this PEM chain (needs tls_key)
+  std::string tls_key;       ///< --tls-key: its private key
+  std::string tls_client_ca; ///< --tls-client-ca: require client certificates signed by this CA (mTLS)
   bool help = false;
 };
 
@@ -39,7 +42,8 @@ inline constexpr std::size_t max_synthetic_series = 20000;
 inline constexpr std::string_view usage_text =
     "usage: mpc_node [--listen HOST:PORT] [--node-id ID] [--threshold T] [--total-nodes N]\n"
     "                [--byzantine-rate R] [--signature-failure-rate R] [--stall-presignatures]\n"
-    "                [--drop-peers] [--tx-rate R] [--seed N] [--series N] [--help]\n"
+    "                [--drop-peers] [--tx-rate R] [--seed N] [--series N]\n"
+    "                [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--help]\n"
     "\n"
     "Simulated MPC threshold-signing node serving mpc_* and process_* metrics on\n"
     "http://HOST:PORT/metrics (health check: /healthz).\n"
@@ -52,6 +56,11 @@ inline constexpr std::string_view usage_text =
     "  --threshold T                 votes a consensus round needs (default 3)\n"
     "  --total-nodes N               cluster size, this node included (default 5)\n"
     "  --tx-rate R                   mean new transactions per second (default 4)\n"
+    "  --tls-cert FILE, --tls-key FILE\n"
+    "                                serve HTTPS with this PEM certificate chain and key\n"
+    "                                (reloaded when the files change; needs a TLS build)\n"
+    "  --tls-client-ca FILE          with --tls-cert: only clients presenting a certificate\n"
+    "                                signed by this CA are served (mutual TLS)\n"
     "faults (for testing alerts):\n"
     "  --byzantine-rate R            chance 0..1 that a consensus round sees a Byzantine peer\n"
     "                                (double vote, invalid signature, timeout or malformed\n"
@@ -70,6 +79,11 @@ inline constexpr std::string_view usage_text =
 namespace detail {
 
 inline std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+inline std::string non_empty(std::string_view flag, std::string_view text) {
+  if (text.empty()) throw usage_error(std::string(flag) + ": needs a file name");
+  return std::string(text);
+}
 
 template <class Int>
 Int parse_integer(std::string_view flag, std::string_view text, Int lo, Int hi) {
@@ -159,9 +173,16 @@ inline node_options parse_options(const std::vector<std::string_view>& args) {
     else if (flag == "--drop-peers") { no_value(); o.workload.drop_peers = true; }
     else if (flag == "--seed") { o.workload.seed = detail::parse_integer<std::uint64_t>(flag, value(), 0, std::numeric_limits<std::uint64_t>::max()); o.seeded = true; }
     else if (flag == "--series") o.series = detail::parse_integer<std::size_t>(flag, value(), 0, max_synthetic_series);
+    else if (flag == "--tls-cert") o.tls_cert = detail::non_empty(flag, value());
+    else if (flag == "--tls-key") o.tls_key = detail::non_empty(flag, value());
+    else if (flag == "--tls-client-ca") o.tls_client_ca = detail::non_empty(flag, value());
     else if (flag.starts_with("-")) throw usage_error("unknown option " + detail::quoted(flag));
     else throw usage_error("unexpected argument " + detail::quoted(flag));
   }
+  if (o.tls_cert.empty() != o.tls_key.empty())
+    throw usage_error(o.tls_cert.empty() ? "--tls-key: needs --tls-cert" : "--tls-cert: needs --tls-key");
+  if (!o.tls_client_ca.empty() && o.tls_cert.empty())
+    throw usage_error("--tls-client-ca: needs --tls-cert and --tls-key (client certificates need TLS)");
   if (o.workload.threshold > o.workload.total_nodes)
     throw usage_error(std::string(threshold_given ? "--threshold" : "--total-nodes") + ": the threshold (" +
                       std::to_string(o.workload.threshold) + ") must not exceed --total-nodes (" +

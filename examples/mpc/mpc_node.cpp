@@ -77,9 +77,13 @@ int main(int argc, char** argv) {
   try {
     promcxx::http_server_options http;
     http.listen = options.listen;
+    http.tls.cert_file = options.tls_cert;
+    http.tls.key_file = options.tls_key;
+    http.tls.client_ca_file = options.tls_client_ca;
     server.emplace(http);
   } catch (const std::invalid_argument& e) {
-    return usage_failure(std::string("--listen: ") + e.what());
+    // promcxx names the TLS rule itself; a bad address is the --listen flag's.
+    return usage_failure(std::string(options.tls_cert.empty() ? "--listen: " : "") + e.what());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mpc_node: cannot serve on %s: %s\n", options.listen.c_str(), e.what());
     return 1;

@@ -29,6 +29,7 @@ WINDOW = 320  # seconds: one 5m rate window plus a few scrapes
 
 BYZANTINE = {("MPCByzantineViolationsHigh", "warning"), ("MPCByzantineViolationsHigh", "critical"),
              ("MPCDoubleVoteDetected", "critical"), ("MPCInvalidSignatureViolations", "warning"),
+             ("MPCInvalidSignatureViolations", "critical"),
              ("MPCTimeoutViolationsHigh", "warning"), ("MPCMalformedMessagesHigh", "warning")}
 SIGNING = {("MPCSignatureFailureRateHigh", "warning"), ("MPCSignatureFailureRateHigh", "critical"),
            ("MPCPresignaturePoolLow", "warning"), ("MPCPresignaturePoolDepleted", "critical"),

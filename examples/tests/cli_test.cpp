@@ -97,4 +97,19 @@ TEST_CASE("cli: errors name the flag and the offending value") {
     CHECK(error_of({"--node-id", "node 1"}).starts_with("--node-id: "));
     CHECK(error_of({"--node-id", "n\"1"}).starts_with("--node-id: "));
   }
+  SUBCASE("TLS flags come in pairs") {
+    CHECK(error_of({"--tls-cert", "node.pem"}) == "--tls-cert: needs --tls-key");
+    CHECK(error_of({"--tls-key", "node-key.pem"}) == "--tls-key: needs --tls-cert");
+    CHECK(error_of({"--tls-client-ca", "ca.pem"}).starts_with("--tls-client-ca: needs --tls-cert"));
+    CHECK(error_of({"--tls-cert", ""}) == "--tls-cert: needs a file name");
+  }
+}
+
+TEST_CASE("cli: TLS files for HTTPS and mutual TLS") {
+  const auto o = mpc::parse_options(std::vector<std::string_view>{
+      "--tls-cert", "node.pem", "--tls-key=node-key.pem", "--tls-client-ca", "ca.pem"});
+  CHECK(o.tls_cert == "node.pem");
+  CHECK(o.tls_key == "node-key.pem");
+  CHECK(o.tls_client_ca == "ca.pem");
+  CHECK(mpc::parse_options(std::vector<std::string_view>{}).tls_cert.empty());
 }

@@ -126,6 +126,10 @@ def localize_prometheus(args, loc):
                 loc.report.append(
                     f"fast mode: {cap_for(rules, parse_duration(args.max_for))} alert `for:` "
                     f"durations in {os.path.basename(path)} capped at {args.max_for}")
+                for group in rules.get("groups") or []:
+                    if group.pop("interval", None):  # evaluate with the fast global interval
+                        loc.report.append(f"fast mode: group {group['name']} evaluated every "
+                                          f"{args.scrape_interval}")
             rule_count += sum(len(g.get("rules") or []) for g in rules.get("groups") or [])
             dest = os.path.join(out_dir, "rules", os.path.basename(path))
             with open(dest, "w", encoding="utf-8") as f:
@@ -168,6 +172,9 @@ def localize_prometheus(args, loc):
             new_sd.append({**sd, "files": files})
         if new_sd:
             job["file_sd_configs"] = new_sd
+        if job.pop("basic_auth", None):
+            loc.report.append(f"job {name}: basic_auth dropped (the loopback exporters run without "
+                              "--web.config.file; tests/stack/check_web_auth.py proves the auth)")
         for rc in job.get("relabel_configs") or []:
             if "replacement" in rc:
                 rc["replacement"] = loc.text(str(rc["replacement"]))

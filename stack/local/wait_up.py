@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Wait until every Prometheus scrape target is up and every rule group loaded.
+"""Wait until every scrape target of each Prometheus is up and its rules loaded.
 
 Prints progress while waiting; on timeout names each target that is not up
 with its last scrape error and exits 1. Usage:
-  wait_up.py --prometheus http://127.0.0.1:19090 --timeout 120 [--min-rules N]
+  wait_up.py --prometheus http://127.0.0.1:19090 [--prometheus URL2 ...] --timeout 120 [--min-rules N]
 """
 
 import argparse
@@ -21,30 +21,35 @@ def get(url):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--prometheus", required=True)
+    ap.add_argument("--prometheus", required=True, action="append", help="repeat for each replica")
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--min-rules", type=int, default=1)
     args = ap.parse_args()
     deadline = time.monotonic() + args.timeout
     last_note = ""
     down = []
+    pending = list(args.prometheus)
     while time.monotonic() < deadline:
+        base = pending[0]
         try:
-            targets = get(args.prometheus + "/api/v1/targets?state=active")["activeTargets"]
-            groups = get(args.prometheus + "/api/v1/rules")["groups"]
+            targets = get(base + "/api/v1/targets?state=active")["activeTargets"]
+            groups = get(base + "/api/v1/rules")["groups"]
         except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
             note = f"waiting for Prometheus API: {exc}"
         else:
             rules = sum(len(g["rules"]) for g in groups)
             down = [t for t in targets if t["health"] != "up"]
             if targets and not down and rules >= args.min_rules:
-                print(f"all {len(targets)} scrape targets up, {rules} rules loaded", flush=True)
-                return 0
-            note = (f"{len(targets) - len(down)}/{len(targets)} targets up, {rules} rules"
+                print(f"{base}: all {len(targets)} scrape targets up, {rules} rules loaded", flush=True)
+                pending.pop(0)
+                if not pending:
+                    return 0
+                continue
+            note = (f"{base}: {len(targets) - len(down)}/{len(targets)} targets up, {rules} rules"
                     + (": waiting for " + ", ".join(
                         f"{t['labels'].get('job')}/{t['labels'].get('instance')}" for t in down)
                        if down else ""))
-        if note != last_note and not note.startswith("0/0"):  # 0/0: not discovered yet
+        if note != last_note and ": 0/0" not in note:  # 0/0: not discovered yet
             print(note, flush=True)
             last_note = note
         time.sleep(1)

@@ -131,6 +131,59 @@ def check_services(stack, cfg, errors):
     return services
 
 
+def check_multi_host(stack, errors):
+    """multi-host/: the central override swaps the targets and drops the local
+    agents; the per-host agent needs its listen address and binds only there."""
+    res = subprocess.run(["docker-compose", "--env-file", os.path.join(stack, ".env"), "-f",
+                          os.path.join(stack, "docker-compose.monitoring.yml"), "-f",
+                          os.path.join(stack, "multi-host", "docker-compose.central.yml"), "config"],
+                         capture_output=True, text=True, timeout=120)
+    if res.returncode != 0:
+        errors.append(f"multi-host central config failed: {res.stderr.strip()}")
+        return
+    services = yaml.safe_load(res.stdout)["services"]
+    for n in ("prometheus-1", "prometheus-2"):
+        vols = [str(v) for v in services[n].get("volumes", [])]
+        for want in (os.path.join(stack, "multi-host", "targets") + ":/etc/prometheus/targets:ro",
+                     os.path.join(stack, "multi-host", "prometheus.yml") + ":/etc/prometheus/prometheus.yml:ro"):
+            if want not in vols:
+                errors.append(f"multi-host: {n} must mount {want}, got {vols}")
+        mounted = {x if isinstance(x, str) else x.get("source") for x in services[n].get("secrets") or []}
+        if not {"tls_ca", "tls_prometheus_cert", "tls_prometheus_key", "monitoring_password"} <= mounted:
+            errors.append(f"multi-host: {n} needs the CA, its client certificate and key, got {sorted(mounted)}")
+    for n in ("node-exporter", "cadvisor"):
+        if services[n].get("profiles") != ["single-host"]:
+            errors.append(f"multi-host: the central host must not start its own {n} (profile single-host)")
+    agent = os.path.join(stack, "multi-host", "docker-compose.agent.yml")
+    res = subprocess.run(["docker-compose", "-f", agent, "config", "-q"], capture_output=True, text=True,
+                         timeout=120, env={k: v for k, v in os.environ.items() if k != "AGENT_LISTEN_IP"})
+    if res.returncode == 0 or "AGENT_LISTEN_IP" not in res.stderr:
+        errors.append("multi-host agent must refuse to start without AGENT_LISTEN_IP")
+    res = subprocess.run(["docker-compose", "-f", agent, "config"], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, AGENT_LISTEN_IP="10.20.30.40"))
+    if res.returncode != 0:
+        errors.append(f"multi-host agent config failed: {res.stderr.strip()}")
+        return
+    agents = yaml.safe_load(res.stdout)["services"]
+    ne = agents.get("node-exporter", {})
+    if ne.get("network_mode") != "host" or ne.get("pid") != "host":
+        errors.append("multi-host agent: node-exporter needs host network and PID namespace")
+    if "--web.listen-address=10.20.30.40:9100" not in command_of(ne):
+        errors.append("multi-host agent: node-exporter must listen on AGENT_LISTEN_IP only")
+    if "--web.config.file=/etc/node-exporter/web-config.yml" not in command_of(ne):
+        errors.append("multi-host agent: node-exporter must serve TLS (--web.config.file)")
+    with open(os.path.join(stack, "multi-host", "node-exporter-web.yml")) as f:
+        web = yaml.safe_load(f).get("tls_server_config") or {}
+    if web.get("client_auth_type") != "RequireAndVerifyClientCert" or not web.get("client_ca_file"):
+        errors.append("multi-host/node-exporter-web.yml must require client certificates from the CA")
+    for n, svc in agents.items():
+        for p in svc.get("ports", []):
+            if not str(p).startswith("10.20.30.40:"):
+                errors.append(f"multi-host agent {n}: port {p} must bind to AGENT_LISTEN_IP only")
+        if svc.get("read_only") is not True or "no-new-privileges:true" not in (svc.get("security_opt") or []):
+            errors.append(f"multi-host agent {n}: read_only and no-new-privileges")
+
+
 def main(argv):
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -148,6 +201,8 @@ def main(argv):
             f.write(re.sub(r"^(\w+)=$", r"\1=test-only", env_text, flags=re.M))
         with open(os.path.join(stack, "docker-compose.monitoring.yml")) as f:
             declared = yaml.safe_load(f).get("secrets") or {}
+        with open(os.path.join(stack, "multi-host", "docker-compose.central.yml")) as f:
+            declared = {**declared, **(yaml.safe_load(f).get("secrets") or {})}
         for spec in declared.values():
             path = os.path.join(stack, spec["file"])
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -234,6 +289,8 @@ def main(argv):
         with open(os.path.join(stack, "start-monitoring.bat"), encoding="utf-8") as f:
             if "NODE_EXPORTER_ROOT_MOUNT=ro" not in f.read():
                 errors.append("start-monitoring.bat must set NODE_EXPORTER_ROOT_MOUNT=ro (Docker Desktop)")
+
+        check_multi_host(stack, errors)
 
         net = cfg.get("networks", {}).get("mpc-internal", {})
         if not net.get("external") or net.get("name") != "mpc-internal":

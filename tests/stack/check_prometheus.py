@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import yaml
 
@@ -111,6 +112,54 @@ def main(argv):
         errors.append("prometheus.yml: global scrape interval must be 15s, mpc-nodes 10s")
     if [w.get("url") for w in cfg.get("remote_write", [])] != ["http://victoriametrics:8428/api/v1/write"]:
         errors.append("prometheus.yml: remote_write must target http://victoriametrics:8428/api/v1/write")
+
+    # Multi-host: multi-host/prometheus.yml is this file plus HTTPS with client
+    # certificates for the MPC nodes and node_exporters, nothing else.
+    mh_targets = os.path.join(stack, "multi-host", "targets")
+    with open(os.path.join(stack, "multi-host", "prometheus.yml")) as f:
+        mh_cfg = yaml.safe_load(f)
+    tls_jobs = {"mpc-nodes", "node-exporter"}
+    stripped = {**mh_cfg, "scrape_configs": [
+        {k: v for k, v in j.items() if not (j["job_name"] in tls_jobs and k in ("scheme", "tls_config"))}
+        for j in mh_cfg.get("scrape_configs") or []]}
+    if stripped != cfg:
+        errors.append("multi-host/prometheus.yml drifted from prometheus/prometheus.yml (they may differ "
+                      f"only in scheme/tls_config of {sorted(tls_jobs)})")
+    for j in mh_cfg.get("scrape_configs") or []:
+        if j["job_name"] in tls_jobs:
+            tls = j.get("tls_config") or {}
+            if j.get("scheme") != "https" or not all(tls.get(k) for k in ("ca_file", "cert_file", "key_file")):
+                errors.append(f"multi-host/prometheus.yml: job {j['job_name']} needs https and a client certificate")
+    # ... and loads (targets and certificates in place) without warnings.
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(prom_dir, os.path.join(tmp, "prometheus"), ignore=shutil.ignore_patterns("targets"))
+        shutil.copytree(mh_targets, os.path.join(tmp, "prometheus", "targets"))
+        certs = os.path.join(tmp, "certs")
+        rc, out = run([os.path.join(stack, "multi-host", "make-certs.sh"), certs, "mpc-host-1.internal"])
+        if rc != 0:
+            errors.append(f"multi-host/make-certs.sh failed:\n{out}")
+        with open(os.path.join(stack, "multi-host", "prometheus.yml")) as f:
+            text = f.read()
+        for secret, name in (("tls_ca", "ca.pem"), ("tls_prometheus_cert", "prometheus.pem"),
+                             ("tls_prometheus_key", "prometheus-key.pem")):
+            text = text.replace(f"/run/secrets/{secret}", os.path.join(certs, name))
+        with open(os.path.join(tmp, "prometheus", "prometheus.yml"), "w") as f:
+            f.write(text)
+        rc, out = run(["promtool", "check", "config", os.path.join(tmp, "prometheus", "prometheus.yml")])
+        if rc != 0 or "WARNING" in out.upper():
+            errors.append(f"multi-host: promtool check config fails or warns:\n{out}")
+    for name in sorted(os.listdir(os.path.join(prom_dir, "targets"))):
+        if not os.path.exists(os.path.join(mh_targets, name)):
+            errors.append(f"multi-host/targets/{name} missing: Prometheus would lose those targets")
+    with open(os.path.join(mh_targets, "node-exporter.json")) as f:
+        hosts = {t.split(":")[0] for g in json.load(f) for t in g["targets"]}
+    with open(os.path.join(mh_targets, "cadvisor.json")) as f:
+        cadv = {t.split(":")[0] for g in json.load(f) for t in g["targets"]}
+    with open(os.path.join(mh_targets, "nodes.json")) as f:
+        node_hosts = {t.split(":")[0] for g in json.load(f) for t in g["targets"]}
+    if not (hosts == cadv and node_hosts <= hosts and len(node_hosts) == 5):
+        errors.append(f"multi-host targets: every MPC node host needs node-exporter and cAdvisor targets "
+                      f"(nodes {sorted(node_hosts)}, node-exporter {sorted(hosts)}, cAdvisor {sorted(cadv)})")
 
     bb = shutil.which("prometheus-blackbox-exporter") or shutil.which("blackbox_exporter")
     if not bb:
