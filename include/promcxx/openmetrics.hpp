@@ -136,7 +136,8 @@ inline void encode_openmetrics(const snapshot& snap, std::string& out) {
     c.write("# TYPE ");
     c.write(family);
     c.write(" ");
-    c.write(type_name(f.type));
+    const bool gauge_histogram = detail::is_gaugehistogram(f.type);
+    c.write(gauge_histogram ? std::string_view{"gaugehistogram"} : type_name(f.type));
     c.write("\n");
     if (f.unit.size > 0) {
       c.write("# UNIT ");
@@ -155,7 +156,7 @@ inline void encode_openmetrics(const snapshot& snap, std::string& out) {
     c.write("\n");
 
     scratch.clear_extras();
-    if (f.type == metric_type::histogram) {
+    if (f.type == metric_type::histogram || gauge_histogram) {
       for (std::uint32_t b = 0; b < f.bound_count; ++b) {
         char bound[40];
         scratch.add_extra_label(
@@ -183,6 +184,23 @@ inline void encode_openmetrics(const snapshot& snap, std::string& out) {
       const auto& s = snap.all_series[f.first_series + k];
       const double* v = snap.values.data() + s.first_value;
       const std::string_view labels = detail::build_label_block(snap, s, scratch.labels);
+      if (gauge_histogram) {  // buckets, _gcount, _gsum; no _created (a gauge has none)
+        for (std::uint32_t b = 0; b <= f.bound_count; ++b) {
+          char* p = detail::begin_line(c, family, "_bucket", labels, scratch.extra(b));
+          p = detail::format_uint(p, static_cast<std::uint64_t>(v[b]));
+          detail::end_line(c, detail::write_exemplar(c, p, snap, s, b));
+        }
+        // _gcount and _gsum come together or not at all, and a negative (or NaN)
+        // gsum needs a negative bucket: the strict parser refuses it otherwise.
+        const double gsum = v[f.bound_count + 1];
+        if (f.bound_count > 0 && snap.bounds[f.first_bound] < 0 ? gsum == gsum : gsum >= 0) {
+          char* p = detail::begin_line(c, family, "_gcount", labels);
+          detail::end_line(c, detail::format_uint(p, static_cast<std::uint64_t>(v[f.bound_count])));
+          p = detail::begin_line(c, family, "_gsum", labels);
+          detail::end_line(c, detail::write_om_value(p, gsum));
+        }
+        continue;
+      }
       switch (f.type) {
         case metric_type::counter: {
           char* p = detail::begin_line(c, family, "_total", labels);

@@ -61,6 +61,17 @@ inline encoder_scratch& scratch() {
   return s;
 }
 
+/// True for OpenMetrics gauge histograms. Written against the enumerator
+/// `metric_type::gaugehistogram` only once the core declares it (the peers'
+/// gauge_histogram.hpp emits it through collect_sink then), so the encoders
+/// need no change when it lands; until then no family is one. Values are laid
+/// out as a histogram's: cumulative bucket counts, +Inf (the gcount), gsum.
+template <class T = metric_type>
+constexpr bool is_gaugehistogram(T type) noexcept {
+  if constexpr (requires { T::gaugehistogram; }) return type == T::gaugehistogram;
+  else return false;
+}
+
 /// Formats the label block of `s` (`{a="x",b="y"}`, or nothing) once into
 /// `buffer`; every line of the series reuses it. The buffer only grows, so
 /// after the first scrape this neither allocates nor zero-fills.
@@ -147,7 +158,11 @@ inline void write_escaped_help(text_cursor& c, std::string_view text) {
 } // namespace detail
 
 /// Appends `snap` in text format 0.0.4 to `out`. Info and stateset families,
-/// which 0.0.4 lacks, are written as gauges the way OpenMetrics maps them.
+/// which 0.0.4 lacks, are written as gauges the way OpenMetrics maps them. A
+/// gauge histogram `x` becomes the three families gauge_histogram.hpp
+/// documents: `x` of type histogram with its buckets only, then the gauges
+/// `x_gcount` and `x_gsum` (same HELP), so every sample keeps its
+/// OpenMetrics name and promtool has nothing to lint.
 /// `-0` is written as `0`, in values and bounds (see without_negative_zero).
 inline void encode_text(const snapshot& snap, std::string& out) {
   auto& scratch = detail::scratch();
@@ -155,13 +170,14 @@ inline void encode_text(const snapshot& snap, std::string& out) {
   for (const auto& f : snap.families) {
     const std::string_view name = snap.view(f.name);
     const std::string_view suffix = f.type == metric_type::info ? "_info" : "";
+    const bool gauge_histogram = detail::is_gaugehistogram(f.type);
     std::string_view type;
     switch (f.type) {
       case metric_type::counter: type = " counter\n"; break;
       case metric_type::histogram: type = " histogram\n"; break;
       case metric_type::summary: type = " summary\n"; break;
       case metric_type::unknown: type = " untyped\n"; break;
-      default: type = " gauge\n"; break;
+      default: type = gauge_histogram ? " histogram\n" : " gauge\n"; break;
     }
     c.write("# HELP ");
     c.write(name);
@@ -174,7 +190,7 @@ inline void encode_text(const snapshot& snap, std::string& out) {
     c.write(type);
 
     scratch.clear_extras();
-    if (f.type == metric_type::histogram) {
+    if (f.type == metric_type::histogram || gauge_histogram) {
       for (std::uint32_t b = 0; b < f.bound_count; ++b) {
         char bound[32];
         scratch.add_extra_label(
@@ -201,6 +217,13 @@ inline void encode_text(const snapshot& snap, std::string& out) {
       const auto& s = snap.all_series[f.first_series + k];
       const double* v = snap.values.data() + s.first_value;
       const std::string_view labels = detail::build_label_block(snap, s, scratch.labels);
+      if (gauge_histogram) {  // buckets here; _gcount and _gsum as gauge families below
+        for (std::uint32_t b = 0; b <= f.bound_count; ++b) {
+          char* p = detail::begin_line(c, name, "_bucket", labels, scratch.extra(b));
+          detail::end_line(c, detail::format_uint(p, static_cast<std::uint64_t>(v[b])));
+        }
+        continue;
+      }
       switch (f.type) {
         case metric_type::histogram: {
           for (std::uint32_t b = 0; b <= f.bound_count; ++b) {
@@ -240,6 +263,28 @@ inline void encode_text(const snapshot& snap, std::string& out) {
           char* p = detail::begin_line(c, name, "", labels);
           detail::end_line(c, detail::write_go_value(p, v[0]));
           break;
+        }
+      }
+    }
+    if (gauge_histogram) {
+      for (const bool gcount : {true, false}) {
+        const std::string_view gauge_suffix = gcount ? "_gcount" : "_gsum";
+        c.write("# HELP ");
+        c.write(name);
+        c.write(gauge_suffix);
+        c.write(" ");
+        detail::write_escaped_help(c, snap.view(f.help));
+        c.write("\n# TYPE ");
+        c.write(name);
+        c.write(gauge_suffix);
+        c.write(" gauge\n");
+        for (std::uint32_t k = 0; k < f.series_count; ++k) {
+          const auto& s = snap.all_series[f.first_series + k];
+          const double* v = snap.values.data() + s.first_value;
+          char* p = detail::begin_line(c, name, gauge_suffix, detail::build_label_block(snap, s, scratch.labels));
+          p = gcount ? detail::format_uint(p, static_cast<std::uint64_t>(v[f.bound_count]))
+                     : detail::write_go_value(p, v[f.bound_count + 1]);
+          detail::end_line(c, p);
         }
       }
     }
