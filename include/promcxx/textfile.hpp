@@ -50,8 +50,13 @@ inline void write_textfile(std::string_view exposition, const std::filesystem::p
       name.find('\0') != std::string_view::npos)
     throw std::invalid_argument("promcxx::write_textfile: file name \"" + std::string(name) +
                                 "\" must be non-empty, without '/' and not start with '.'");
-  const std::filesystem::path target = dir / (std::string(name) + ".prom");
-  std::string temp = (dir / ("." + std::string(name) + ".prom.XXXXXX")).string();
+  std::string file_name{name};
+  file_name.append(".prom");
+  const std::filesystem::path target = dir / file_name;
+  // Built by appends: GCC 12 warns falsely (-Wrestrict) on `"." + std::string(...)`.
+  std::string temp_name{"."};
+  temp_name.append(file_name).append(".XXXXXX");
+  std::string temp = (dir / temp_name).string();
   const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
   if (fd < 0) detail::textfile_fail("cannot create a temporary file in", dir, errno);
   const auto abandon = [&](std::string_view what, int err) {
