@@ -203,6 +203,18 @@ inline void encode_openmetrics(const snapshot& snap, std::string& out) {
       }
       switch (f.type) {
         case metric_type::counter: {
+          if (s.first_exemplar == snapshot::none && s.created > 0) {
+            // The common case, both lines under one capacity check.
+            char* p = detail::begin_line(c, family, "_total", labels, family.size() + labels.size() + 2 * detail::value_room);
+            p = detail::write_om_value(p, v[0]);
+            *p++ = '\n';
+            p = detail::copy(p, family);
+            p = detail::copy(p, "_created");
+            p = detail::copy(p, labels);
+            *p++ = ' ';
+            detail::end_line(c, detail::write_created(p, s.created, created_ordinal++, scratch));
+            break;
+          }
           char* p = detail::begin_line(c, family, "_total", labels);
           p = detail::write_om_value(p, v[0]);
           detail::end_line(c, detail::write_exemplar(c, p, snap, s, 0));
