@@ -159,7 +159,6 @@ TEST_CASE("push: a real Pushgateway serves what was pushed, replaces and deletes
   SUBCASE("an answer other than 2xx throws push_error with status and body") {
     // Same name, other type, other group: the Pushgateway refuses the inconsistency.
     promcxx::registry clash;
-    promcxx::counter<"peers_backup_bytes_total", "x"> unused{clash};
     promcxx::histogram<"peers_backup_bytes", "Bytes written by the last backup.", promcxx::buckets<1.0>> h{clash};
     h.observe(0.5);
     promcxx::pusher q{gw.base, "other"};
