@@ -208,7 +208,7 @@ inline void encode_text(const snapshot& snap, std::string& out) {
       // Quantiles of a summary with objectives (quantile_summary.hpp); plain summaries have none.
       for (std::uint32_t b = 0; b < f.bound_count; ++b) {
         char quantile[32];
-        scratch.add_extra_label("quantile", {quantile, detail::format_go_float(quantile, snap.bounds[f.first_bound + b])});
+        scratch.add_extra_label("quantile", {quantile, detail::write_go_value(quantile, snap.bounds[f.first_bound + b])});
         scratch.end_extra();
       }
     }
