@@ -9,9 +9,9 @@
 //
 // Storage, per series (the design of client_golang, with fixed arrays):
 // - Two halves, hot and cold. An observer increments `count_and_hot_` (its
-//   top bit names the hot half), records into that half and then bumps the
-//   half's `count`. A scrape flips the bit and waits until the old half's
-//   count equals the observations started in it. Both halves accumulate; the
+//   top bit names the hot half) and records into that half, the bucket (or
+//   zero bucket) increment last. A scrape flips the bit and waits until the
+//   old half's buckets add up to the observations started in it. Both halves accumulate; the
 //   new hot half still holds what it held when it last went cold, which the
 //   previous scrape copied, so a reading is the quiet half plus that copy:
 //   _count, the zero bucket and every bucket add up exactly, with plain
@@ -146,7 +146,6 @@ struct side {
 };
 
 struct half {
-  std::atomic<std::uint64_t> count{0};  // completed observations
   std::atomic<std::uint64_t> sum_bits{0};
   std::atomic<std::uint64_t> zero{0};
   std::atomic<std::int32_t> schema{0};
@@ -189,9 +188,7 @@ class native_histogram_series {
       return;
     }
     const auto n = count_and_hot_.fetch_add(1, std::memory_order_acq_rel);
-    auto& h = halves_[n >> 63];
-    record(h, v);
-    h.count.fetch_add(1, std::memory_order_release);  // last: tells a scrape this observation is complete
+    record(halves_[n >> 63], v);
     if (needs_reduction_.load(std::memory_order_relaxed)) [[unlikely]] reduce();
   }
 
@@ -226,26 +223,27 @@ class native_histogram_series {
     if (needs_reduction_.load(std::memory_order_relaxed)) reduce_locked();
     const half& cold = flip();
     copy& prev = other_;
-    const std::uint64_t count = cold.count.load(std::memory_order_relaxed);
     const double sum = std::bit_cast<double>(cold.sum_bits.load(std::memory_order_relaxed));
     const std::uint64_t zero = cold.zero.load(std::memory_order_relaxed);
-    out.count = count + prev.count;
+    std::uint64_t count = zero;  // an observation's last step is its bucket's increment
     out.sum = sum + prev.sum;
     out.schema = cold.schema.load(std::memory_order_relaxed);
     out.zero_count = zero + prev.zero;
-    prev.count = count;
     prev.sum = sum;
     prev.zero = zero;
     const auto side_of = [&](const side& s, std::int32_t& first, std::vector<std::uint64_t>& combined,
                              std::int32_t& prev_first, std::vector<std::uint64_t>& prev_counts) {
       std::int32_t mine_first = 0;
       dense(s, mine_first, out.scratch);
+      for (const auto c : out.scratch) count += c;
       add_dense(mine_first, out.scratch, prev_first, prev_counts, first, combined);
       prev_first = mine_first;
       prev_counts.assign(out.scratch.begin(), out.scratch.end());
     };
     side_of(cold.positive, out.positive_first, out.positive, prev.positive_first, prev.positive);
     side_of(cold.negative, out.negative_first, out.negative, prev.negative_first, prev.negative);
+    out.count = count + prev.count;
+    prev.count = count;
     {
       // The hot half takes over the cold one's span (and ring), so observers
       // stay on the lock-free path when values repeat after the flip.
@@ -326,8 +324,10 @@ class native_histogram_series {
     }
     const double threshold = options_->zero_threshold;
     // +-Inf act as +-max for the zero test (as in client_golang); v is not NaN here.
+    // The bucket (or zero) increment comes last and releases the rest: a
+    // scrape counts an observation as complete when it sees this increment.
     if (v <= threshold && v >= -threshold) {
-      h.zero.fetch_add(1, std::memory_order_relaxed);
+      h.zero.fetch_add(1, std::memory_order_release);
       return;
     }
     const int schema = h.schema.load(std::memory_order_relaxed);
@@ -335,7 +335,7 @@ class native_histogram_series {
     side& s = v > 0 ? h.positive : h.negative;
     // lo/hi are published after the ring, so a key inside them has a ring slot.
     if (key >= s.lo.load(std::memory_order_acquire) && key <= s.hi.load(std::memory_order_acquire)) [[likely]] {
-      s.ring.load(std::memory_order_relaxed)[slot(s, key)].fetch_add(1, std::memory_order_relaxed);
+      s.ring.load(std::memory_order_relaxed)[slot(s, key)].fetch_add(1, std::memory_order_release);
       return;
     }
     std::lock_guard lock{grow_mutex_};
@@ -358,7 +358,7 @@ class native_histogram_series {
     const std::int64_t new_hi = lo > hi ? key : std::max(hi, key);
     if (new_hi - new_lo < static_cast<std::int64_t>(ring_size())) {
       // The new indices' slots were used by no index of the old span: nothing moves.
-      ring[slot(s, key)].fetch_add(n, std::memory_order_relaxed);
+      ring[slot(s, key)].fetch_add(n, std::memory_order_release);
       s.lo.store(static_cast<std::int32_t>(new_lo), std::memory_order_release);
       s.hi.store(static_cast<std::int32_t>(new_hi), std::memory_order_release);
       return;
@@ -387,8 +387,23 @@ class native_histogram_series {
     to.hi.store(static_cast<std::int32_t>(new_hi), std::memory_order_release);
   }
 
-  static void wait_for(const half& h, std::uint64_t started) noexcept {
-    while (h.count.load(std::memory_order_acquire) != started) std::this_thread::yield();
+  // Completed observations of a half: each one ends by incrementing exactly
+  // one counter (zero, ring or overflow), and they only grow.
+  std::uint64_t completed(const half& h) const {
+    std::uint64_t total = h.zero.load(std::memory_order_acquire);
+    for (const side* s : {&h.positive, &h.negative}) {
+      std::lock_guard lock{grow_mutex_};  // lo/hi and overflow settle together
+      const auto* ring = s->ring.load(std::memory_order_acquire);
+      const auto lo = s->lo.load(std::memory_order_acquire), hi = s->hi.load(std::memory_order_acquire);
+      for (std::int64_t k = lo; ring != nullptr && k <= hi; ++k)
+        total += ring[slot(*s, static_cast<std::int32_t>(k))].load(std::memory_order_acquire);
+      for (const auto& e : s->overflow) total += e.second;
+    }
+    return total;
+  }
+
+  void wait_for(const half& h, std::uint64_t started) const {
+    while (completed(h) != started) std::this_thread::yield();
   }
 
   // Buckets of a quiesced side as (index, count), ring and overflow.
@@ -417,7 +432,6 @@ class native_histogram_series {
 
   // Zeroes a quiesced half (it keeps its rings).
   void clear(half& h) const {
-    h.count.store(0, std::memory_order_relaxed);
     h.sum_bits.store(0, std::memory_order_relaxed);
     h.zero.store(0, std::memory_order_relaxed);
     for (side* s : {&h.positive, &h.negative}) {
@@ -452,8 +466,6 @@ class native_histogram_series {
           add_locked(target, k, c);
       }
     }
-    // After the buckets: a later scrape waits for this count.
-    to.count.fetch_add(from.count.load(std::memory_order_relaxed), std::memory_order_release);
     clear(from);
   }
 
@@ -476,7 +488,6 @@ class native_histogram_series {
       for (auto& v : kept)
         for (auto& e : v) e.first = detail::native::halve_index(e.first);
     }
-    const auto count = h.count.load(std::memory_order_relaxed);
     const auto sum = h.sum_bits.load(std::memory_order_relaxed);
     const auto zero = h.zero.load(std::memory_order_relaxed);
     std::vector<std::uint64_t> classic;
@@ -484,7 +495,6 @@ class native_histogram_series {
       for (std::size_t i = 0; i <= options_->classic_bounds.size(); ++i)
         classic.push_back(h.classic[i].load(std::memory_order_relaxed));
     clear(h);
-    h.count.store(count, std::memory_order_relaxed);
     h.sum_bits.store(sum, std::memory_order_relaxed);
     h.zero.store(zero, std::memory_order_relaxed);
     for (std::size_t i = 0; i < classic.size(); ++i) h.classic[i].store(classic[i], std::memory_order_relaxed);
@@ -498,8 +508,7 @@ class native_histogram_series {
   // Observations started so far are in the two halves; the cold one (quiet:
   // only we write it, under mutex_) holds `idle` of them, usually none.
   half& flip() const {
-    const auto idle = halves_[(count_and_hot_.load(std::memory_order_relaxed) >> 63) ^ 1].count.load(
-        std::memory_order_relaxed);
+    const auto idle = completed(halves_[(count_and_hot_.load(std::memory_order_relaxed) >> 63) ^ 1]);
     const auto n = count_and_hot_.fetch_add(detail::native::hot_bit, std::memory_order_acq_rel);
     half& cold = halves_[n >> 63];
     wait_for(cold, (n & ~detail::native::hot_bit) - idle);
@@ -524,7 +533,7 @@ class native_histogram_series {
     if (options_->min_reset_interval.count() > 0 && now - reset_time_ >= options_->min_reset_interval) {
       for (int round = 0; round < 2; ++round) {
         half& cold = flip();  // every observation so far is in `cold`; forget them
-        count_and_hot_.fetch_sub(cold.count.load(std::memory_order_relaxed), std::memory_order_acq_rel);
+        count_and_hot_.fetch_sub(completed(cold), std::memory_order_acq_rel);
         clear(cold);
         cold.schema.store(options_->schema, std::memory_order_relaxed);
       }
