@@ -300,3 +300,44 @@ TEST_CASE("native_histogram: compile-time descriptor renders classic buckets in 
   idle.observe(1);
   CHECK(idle.family().options().schema == 3);
 }
+
+TEST_CASE("native histogram: resets under concurrent observers keep every reading self-consistent") {
+  native_histogram_options o;
+  o.max_buckets = 136;
+  o.schema = 8;
+  o.min_reset_interval = std::chrono::seconds{1};
+  o.classic_bounds = {0.5, 2};
+  native_histogram_series s{o};
+  reading first;
+  s.read(first);
+  std::atomic<bool> done{false};
+  std::atomic<int> inconsistent{0};
+  std::thread scraper([&] {
+    reading r;
+    while (!done.load()) {
+      s.read(r);
+      if (total(r) != r.count || r.classic.back() != r.count) ++inconsistent;
+    }
+  });
+  std::vector<std::thread> writers;
+  const auto start = std::chrono::steady_clock::now();
+  for (int t = 0; t < 2; ++t)
+    writers.emplace_back([&s, t, start] {
+      // 40 powers of two overflow schema 8 at once (young: reduced to 1); after 1.2 s,
+      // 400 overflow schema 1 (old: reset to 8, which overflows and reduces again).
+      for (int i = 0;; ++i) {
+        const auto age = std::chrono::steady_clock::now() - start;
+        if (age > std::chrono::milliseconds{2500}) break;
+        const int powers = age < std::chrono::milliseconds{1200} ? 40 : 400;
+        s.observe(std::ldexp(1.0 + (i % 13) / 13.0, (i + t) % powers - powers / 2));
+      }
+    });
+  for (auto& w : writers) w.join();
+  done = true;
+  scraper.join();
+  CHECK(inconsistent.load() == 0);
+  reading r;
+  s.read(r);
+  CHECK(total(r) == r.count);
+  CHECK(r.created > first.created);  // a reset happened
+}
