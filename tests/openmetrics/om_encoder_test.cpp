@@ -361,3 +361,28 @@ TEST_CASE("openmetrics: a _created value that changes or moves between scrapes i
 }
 
 } // namespace
+
+namespace {
+
+TEST_CASE("encoders: label values escape the same at every length and position (8-byte fast path)") {
+  // copy_escaped_value skips 8 bytes at a time while none needs escaping; put
+  // each special byte at each position of values from 0 to 40 bytes and compare
+  // with the byte-by-byte escaper. UTF-8 and high bytes must pass untouched.
+  for (std::size_t size = 0; size <= 40; ++size) {
+    for (std::size_t at = 0; at <= size; ++at) {
+      for (const char special : {'\\', '"', '\n', '\xc3', '\x80', '\0'}) {
+        std::string value(size, 'a');
+        if (at < size) value[at] = special;
+        std::string expected;
+        promcxx::detail::append_escaped_value(expected, value);
+        std::string got(2 * value.size(), '\0');
+        got.resize(static_cast<std::size_t>(promcxx::detail::copy_escaped_value(got.data(), value) - got.data()));
+        CAPTURE(size);
+        CAPTURE(at);
+        REQUIRE(got == expected);
+      }
+    }
+  }
+}
+
+} // namespace
