@@ -6,7 +6,7 @@ Healthy phase: targets of both Prometheus replicas, rules, dashboard queries,
 postgres/etcd metrics, VictoriaMetrics via remote_write from both replicas
 (deduplicated), runbook links, nothing but the Watchdog firing, and the
 Watchdog delivered to the dead man's switch.
-Fault phase (all faults at once, ~6 minutes): node-5 killed, node-4 byzantine
+Fault phase (all faults at once, ~5 minutes): node-5 killed, node-4 byzantine
 with failing signatures and a stalled presignature pool, node-2 byzantine,
 node-3 restarted twice and cut off from its peers, etcd-3 then etcd-2 killed
 (quorum lost), PostgreSQL stopped, blackbox_exporter killed, a targets file
@@ -81,6 +81,8 @@ EXPECTED_ALERTS = [
     ("MPCSignatureFailureRateHigh", "critical", N4, "node-4 signature failures"),
     ("MPCSigningErrorBudgetBurn", "critical", {"job": "mpc-nodes", "slo": "availability"},
      "node-4 signature failures burn the cluster's error budget"),
+    ("MPCTransactionFailureRateHigh", "warning", N4, "node-4 failed signatures fail transactions"),
+    ("MPCTransactionFailureRateHigh", "critical", N4, "node-4 failed signatures fail transactions"),
     ("MPCPresignaturePoolDepleted", "critical", N4, "node-4 presignature pool stalled"),
     ("MPCPresignaturePoolLow", "warning", N4, "node-4 presignature pool stalled"),
     ("MPCNodeRestarting", "warning", N3, "node-3 restarted twice"),
@@ -88,6 +90,7 @@ EXPECTED_ALERTS = [
     ("MPCConsensusThresholdNotReached", "critical", N3, "node-3 --drop-peers (mpc_active_nodes, defect 11)"),
     ("MPCNetworkErrorRateHigh", "critical", N3, "node-3 --drop-peers"),
     ("MPCTLSHandshakeFailuresHigh", "critical", N3, "node-3 --drop-peers"),
+    ("MPCVoteTimeoutsHigh", "warning", N3, "node-3 --drop-peers: its rounds lose quorum"),
     ("EtcdMemberDown", "warning", {"instance": "etcd-3:2379"}, "etcd-3 killed"),
     ("EtcdInsufficientMembers", "critical", {"job": "etcd"}, "etcd-2 killed too: quorum lost"),
     ("EtcdNoLeader", "critical", {"instance": "etcd-1:2379"}, "quorum lost"),
@@ -110,6 +113,7 @@ EXPECTED_INHIBITED = [
     ("MPCSignatureFailureRateHigh", N4),
     ("MPCInvalidSignatureViolations", N4),
     ("MPCPresignaturePoolLow", N4),  # by MPCPresignaturePoolDepleted
+    ("MPCTransactionFailureRateHigh", N4),
     ("MPCNetworkErrorRateHigh", N3),
     ("MPCTLSHandshakeFailuresHigh", N3),
 ]
