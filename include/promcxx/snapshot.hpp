@@ -122,7 +122,8 @@ class snapshot {
   /// Number of value slots a series of `f` occupies.
   [[nodiscard]] std::uint32_t value_count(const family& f) const noexcept {
     switch (f.type) {
-      case metric_type::histogram: return f.bound_count + 2;
+      case metric_type::histogram:
+      case metric_type::gaugehistogram: return f.bound_count + 2;
       case metric_type::summary: return 2 + f.bound_count;  // sum, count, then each quantile
       case metric_type::stateset: return f.bound_count;
       case metric_type::info: return 0;

@@ -17,7 +17,7 @@
 
 namespace promcxx {
 
-enum class metric_type : std::uint8_t { counter, gauge, histogram, summary, info, stateset, unknown };
+enum class metric_type : std::uint8_t { counter, gauge, histogram, summary, info, stateset, unknown, gaugehistogram };
 
 constexpr std::string_view type_name(metric_type type) noexcept {
   switch (type) {
@@ -27,6 +27,7 @@ constexpr std::string_view type_name(metric_type type) noexcept {
     case metric_type::summary: return "summary";
     case metric_type::info: return "info";
     case metric_type::stateset: return "stateset";
+    case metric_type::gaugehistogram: return "gaugehistogram";
     case metric_type::unknown: break;
   }
   return "unknown";
@@ -150,7 +151,7 @@ constexpr bool unit_is_suffix(std::string_view name, std::string_view unit, bool
 constexpr rule check_label_name(metric_type type, std::string_view family_name, std::string_view label) noexcept {
   if (!is_label_name(label)) return rule::label_name;
   if (is_reserved_label_name(label)) return rule::label_reserved;
-  if (type == metric_type::histogram && label == "le") return rule::histogram_le;
+  if ((type == metric_type::histogram || type == metric_type::gaugehistogram) && label == "le") return rule::histogram_le;
   if (type == metric_type::summary && label == "quantile") return rule::summary_quantile;
   if (type == metric_type::stateset && label == family_name) return rule::stateset_label;
   return rule::none;
@@ -173,7 +174,7 @@ constexpr rule first_broken_rule(const family_spec& spec) noexcept {
     if (spec.type == metric_type::info || spec.type == metric_type::stateset) return rule::unit_kind;
     if (!unit_is_suffix(name, spec.unit, spec.type == metric_type::counter)) return rule::unit_suffix;
   }
-  if (spec.type == metric_type::histogram) {
+  if (spec.type == metric_type::histogram || spec.type == metric_type::gaugehistogram) {
     if (spec.bounds.empty()) return rule::buckets_empty;
     if (!all_finite(spec.bounds)) return rule::buckets_finite;
     if (!strictly_increasing(spec.bounds)) return rule::buckets_increasing;
@@ -227,6 +228,12 @@ constexpr exposed_names exposed_sample_suffixes(metric_type type, std::string_vi
       out.suffixes[2] = "_sum";
       out.suffixes[3] = "_created";
       out.count = 4;
+      break;
+    case metric_type::gaugehistogram:
+      out.suffixes[0] = "_bucket";
+      out.suffixes[1] = "_gcount";
+      out.suffixes[2] = "_gsum";
+      out.count = 3;
       break;
     case metric_type::info:
       out.suffixes[0] = "_info";
