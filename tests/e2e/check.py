@@ -663,7 +663,13 @@ def check_deliveries(am_seen):
     # (two Alertmanager peers, or two Prometheus replicas, notifying
     # separately). The same state again after a different one is a real
     # change back (an alert resolved and fired again), not a duplicate.
-    last, dups, total = {}, [], 0
+    # Required for every group holding an expected alert; elsewhere (the
+    # machine's own Host* alerts) a repeat is reported: Alertmanager HA is
+    # at-least-once for a notification in flight when its peer is killed.
+    def expected_in(state):
+        return any(matches(dict(lb), k[0], k[1], dict(k[2])) for lb, _ in state for k in want)
+
+    last, dups, notes, total = {}, [], [], 0
     for e in sink_entries():
         rcv = e["receiver_path"].strip("/")
         if e.get("failed") or rcv == "deadmans-switch":  # the heartbeat repeats by design
@@ -675,10 +681,14 @@ def check_deliveries(am_seen):
         if key in last and last[key][0] == state:
             alerts = ", ".join(sorted(f"{dict(lb).get('alertname')}/"
                                       f"{dict(lb).get('instance', dict(lb).get('job'))}:{st}" for lb, st in state))
-            dups.append(f"{rcv} got {p.get('groupKey')} [{alerts}] from {last[key][1]} "
-                        f"and again from {p.get('externalURL')}")
+            text = (f"{rcv} got {p.get('groupKey')} [{alerts}] from {last[key][1]} "
+                    f"and again from {p.get('externalURL')}")
+            (dups if expected_in(state) else notes).append(text)
         last[key] = (state, p.get("externalURL"))
-    check(not dups, f"no receiver got a notification twice in a row ({total} notifications)", "; ".join(dups[:5]))
+    for text in notes:
+        log(f"note: repeated notification of an alert outside the expected set: {text}")
+    check(not dups, f"no receiver got a notification of an expected alert twice in a row ({total} notifications)",
+          "; ".join(dups[:5]))
     return names
 
 
