@@ -1,4 +1,5 @@
-// promcxx: the HTTP/1.1 responder's event loop (one epoll thread, non-blocking sockets).
+// promcxx: the HTTP/1.1 responder's event loop (one thread, non-blocking sockets;
+// epoll on Linux, poll() elsewhere or with PROMCXX_HTTP_POLL=1: http_poller.hpp).
 // It knows nothing about registries: a http_handler renders the body, so the
 // loop can be tested with a fake body and wired to promcxx::render by http_server.
 #ifndef PROMCXX_DETAIL_HTTP_ENGINE_HPP
@@ -22,8 +23,6 @@
 
 #include <netinet/in.h>   // IPPROTO_TCP
 #include <netinet/tcp.h>  // TCP_NODELAY
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <pthread.h>  // pthread_setname_np, pthread_sigmask
 #include <csignal>     // sigfillset
 #include <sys/socket.h>
@@ -31,6 +30,7 @@
 
 #include "http_encoding.hpp"
 #include "http_parser.hpp"
+#include "http_poller.hpp"
 #include "http_socket.hpp"
 
 namespace promcxx::detail {
@@ -192,7 +192,7 @@ struct http_connection {
   http_phase phase = http_phase::none;
   http_clock::time_point phase_start{};
   http_clock::time_point deadline{};
-  std::uint32_t events = 0;  // current epoll interest
+  std::uint32_t events = 0;  // current poller interest
   bool served = false;       // answered a request: the idle timeout applies from now on
   bool close_after_write = false;
   bool lingering = false;  // write side shut down; discarding input until EOF
@@ -218,12 +218,9 @@ class http_engine {
     const auto address = parse_listen_address(listen);
     listen_fd_ = listen_on(address, listen, SOMAXCONN);
     port_ = local_port(listen_fd_.get());
-    epoll_ = unique_fd{::epoll_create1(EPOLL_CLOEXEC)};
-    if (!epoll_) throw_socket_error(errno, "epoll_create1 failed for", listen);
-    wake_ = unique_fd{::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
-    if (!wake_) throw_socket_error(errno, "eventfd failed for", listen);
-    if (!watch(wake_.get(), EPOLLIN, &wake_tag_) || !watch(listen_fd_.get(), EPOLLIN, &listen_tag_))
-      throw_socket_error(errno, "epoll_ctl failed for", listen);
+    if (const char* failed = poller_.open()) throw_socket_error(errno, failed, listen);
+    if (!poller_.add(listen_fd_.get(), http_poller::in, &listen_tag_))
+      throw_socket_error(errno, "cannot watch the listening socket for", listen);
     scratch_.resize(16 * 1024);
     thread_ = std::thread([this] { run(); });
   }
@@ -239,9 +236,7 @@ class http_engine {
   void stop() noexcept {
     if (!thread_.joinable()) return;
     stopping_.store(true, std::memory_order_release);
-    const std::uint64_t one = 1;
-    // A full eventfd counter still wakes epoll, so the result does not matter.
-    [[maybe_unused]] const auto written = ::write(wake_.get(), &one, sizeof one);
+    poller_.wake();
     if (thread_.get_id() == std::this_thread::get_id()) {
       thread_.detach();  // stop() from a handler: the loop exits on its own
       return;
@@ -266,51 +261,46 @@ class http_engine {
       throw std::invalid_argument("promcxx::http_server: timeouts must be positive");
   }
 
-  bool watch(int fd, std::uint32_t events, void* tag) noexcept {
-    epoll_event ev{};
-    ev.events = events;
-    ev.data.ptr = tag;
-    return ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) == 0;
-  }
-
   void run() noexcept {
     // Signals belong to the application's threads (sigwait loops, handlers), not to ours.
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, nullptr);
+#if defined(__APPLE__)
+    pthread_setname_np("promcxx-http");  // macOS names the calling thread only
+#else
     pthread_setname_np(pthread_self(), "promcxx-http");  // visible in top -H, gdb, perf
-    std::array<epoll_event, 64> events{};
+#endif
+    std::array<http_ready, 64> events{};
     while (!stopping_.load(std::memory_order_acquire)) {
       resume_accepting_if_due(http_clock::now());
-      const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
-                                 wait_timeout_ms(http_clock::now()));
+      const int n = poller_.wait(events.data(), static_cast<int>(events.size()), wait_timeout_ms(http_clock::now()));
       if (n < 0 && errno != EINTR) break;  // only EBADF/EINVAL: nothing sensible left to do
       const auto now = http_clock::now();
       for (int i = 0; i < n; ++i) {
         const auto& ev = events[static_cast<std::size_t>(i)];
-        if (ev.data.ptr == &wake_tag_) continue;
-        if (ev.data.ptr == &listen_tag_) {
+        if (ev.tag == &listen_tag_) {
           accept_all(now);
           continue;
         }
-        auto& c = *static_cast<http_connection*>(ev.data.ptr);
+        auto& c = *static_cast<http_connection*>(ev.tag);
         if (c.dead) continue;
         guarded(c, [&] {
           if (c.handshaking) {
             // Even on EPOLLERR: a client that rejects us sends an alert and may reset
             // right after it; reading the alert tells why the handshake failed.
             if (!advance_handshake(c, now)) {
-              if (!c.dead && (ev.events & EPOLLERR) != 0) {
+              if (!c.dead && (ev.events & http_poller::err) != 0) {
                 handler_.on_handshake_failure("eof");
                 close_connection(c);
               }
               return;
             }
             read_from(c);  // the request may have arrived with the last handshake flight
-          } else if ((ev.events & EPOLLERR) != 0) {
+          } else if ((ev.events & http_poller::err) != 0) {
             close_connection(c);
             return;
-          } else if ((ev.events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) != 0 || (c.tls && c.tls_extra_events != 0)) {
+          } else if ((ev.events & (http_poller::in | http_poller::hup)) != 0 || (c.tls && c.tls_extra_events != 0)) {
             read_from(c);
           }
           if (!c.dead) service(c, now);
@@ -351,25 +341,25 @@ class http_engine {
       if (!any || config_.tls->next_poll() < earliest) earliest = config_.tls->next_poll();
       any = true;
     }
-    if (!any) return -1;  // only the wake-up eventfd or a new connection can change anything
+    if (!any) return -1;  // only the wake-up or a new connection can change anything
     if (earliest <= now) return 0;
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(earliest - now).count();
     return static_cast<int>(std::min<decltype(ms)>(ms, 60'000));
   }
 
   void resume_accepting_if_due(http_clock::time_point now) noexcept {
-    if (accept_paused_ && now >= accept_resume_ && watch(listen_fd_.get(), EPOLLIN, &listen_tag_))
+    if (accept_paused_ && now >= accept_resume_ && poller_.add(listen_fd_.get(), http_poller::in, &listen_tag_))
       accept_paused_ = false;
   }
 
   void accept_all(http_clock::time_point now) noexcept {
     for (int i = 0; i < 64; ++i) {
-      const int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      const int fd = accept_nonblocking(listen_fd_.get());
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
           // Out of descriptors: the level-triggered listener would spin, so pause it.
-          ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_fd_.get(), nullptr);
+          poller_.remove(listen_fd_.get());
           accept_paused_ = true;
           accept_resume_ = now + std::chrono::milliseconds{100};
         }
@@ -388,10 +378,10 @@ class http_engine {
         if (config_.tls != nullptr) {
           c->tls = config_.tls->open(c->fd.get());
           c->handshaking = true;
-          c->tls_extra_events = EPOLLIN;
+          c->tls_extra_events = http_poller::in;
         }
-        if (!watch(c->fd.get(), EPOLLIN, c.get())) continue;
-        c->events = EPOLLIN;
+        if (!poller_.add(c->fd.get(), http_poller::in, c.get())) continue;
+        c->events = http_poller::in;
         refresh_deadline(*c, now);
         connections_.push_back(std::move(c));
         ++(reject ? rejected_ : active_);
@@ -425,15 +415,15 @@ class http_engine {
   }
 
   // Reads until the TLS layer needs the socket again: decrypted bytes may sit in
-  // the session's buffer where epoll cannot see them.
+  // the session's buffer where the poller cannot see them.
   void read_secure(http_connection& c) {
-    c.tls_extra_events &= ~static_cast<std::uint32_t>(EPOLLOUT);
+    c.tls_extra_events &= ~http_poller::out;
     while (c.in.size() < in_hard_limit) {
       std::size_t got = 0;
       switch (c.tls->read(scratch_.data(), scratch_.size(), got)) {
         case http_io::done: c.in.append(scratch_.data(), got); continue;
         case http_io::want_read: return;
-        case http_io::want_write: c.tls_extra_events |= EPOLLOUT; return;
+        case http_io::want_write: c.tls_extra_events |= http_poller::out; return;
         case http_io::closed: c.peer_eof = true; return;
         case http_io::failed: close_connection(c); return;
       }
@@ -451,7 +441,7 @@ class http_engine {
       return true;
     }
     if (result == http_io::want_read || result == http_io::want_write) {
-      c.tls_extra_events = result == http_io::want_read ? EPOLLIN : EPOLLOUT;
+      c.tls_extra_events = result == http_io::want_read ? http_poller::in : http_poller::out;
       update_interest(c);
       if (!c.dead) refresh_deadline(c, now);
       return false;
@@ -470,7 +460,7 @@ class http_engine {
     static constexpr std::string_view answer =
         "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
         "Client sent an HTTP request to an HTTPS server.\n";
-    [[maybe_unused]] const auto sent = ::send(c.fd.get(), answer.data(), answer.size(), MSG_NOSIGNAL);
+    [[maybe_unused]] const auto sent = ::send(c.fd.get(), answer.data(), answer.size(), PROMCXX_MSG_NOSIGNAL);
     ::shutdown(c.fd.get(), SHUT_WR);
   }
 
@@ -590,7 +580,7 @@ class http_engine {
 
   // Writes what the socket takes; returns false when the connection was closed.
   bool flush(http_connection& c, http_clock::time_point now) {
-    if (c.tls) c.tls_extra_events &= ~static_cast<std::uint32_t>(EPOLLIN);
+    if (c.tls) c.tls_extra_events &= ~http_poller::in;
     while (c.output_pending()) {
       if (c.tls) {
         std::size_t put = 0;
@@ -602,13 +592,13 @@ class http_engine {
         }
         if (r == http_io::want_write) return true;
         if (r == http_io::want_read) {  // the TLS layer must read first (e.g. a key update)
-          c.tls_extra_events |= EPOLLIN;
+          c.tls_extra_events |= http_poller::in;
           return true;
         }
         close_connection(c);
         return false;
       }
-      const auto w = ::send(c.fd.get(), c.out.data() + c.out_pos, c.out.size() - c.out_pos, MSG_NOSIGNAL);
+      const auto w = ::send(c.fd.get(), c.out.data() + c.out_pos, c.out.size() - c.out_pos, PROMCXX_MSG_NOSIGNAL);
       if (w > 0) {
         c.out_pos += static_cast<std::size_t>(w);
         c.phase_start = now;  // progress restarts the write-stall clock
@@ -637,14 +627,11 @@ class http_engine {
   }
 
   void update_interest(http_connection& c) noexcept {
-    std::uint32_t wanted = (c.output_pending() && !c.lingering) ? EPOLLOUT : EPOLLIN;
+    std::uint32_t wanted = (c.output_pending() && !c.lingering) ? http_poller::out : http_poller::in;
     if (c.handshaking) wanted = c.tls_extra_events;
     else if (c.tls && !c.lingering) wanted |= c.tls_extra_events;
     if (wanted == c.events) return;
-    epoll_event ev{};
-    ev.events = wanted;
-    ev.data.ptr = &c;
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.fd.get(), &ev) == 0)
+    if (poller_.modify(c.fd.get(), wanted, &c))
       c.events = wanted;
     else
       close_connection(c);
@@ -694,7 +681,8 @@ class http_engine {
   void close_connection(http_connection& c) noexcept {
     if (c.dead) return;
     c.dead = true;
-    c.fd.reset();  // closing also removes it from the epoll set
+    poller_.forget(c.fd.get());  // poll() keeps its own set; epoll drops closed descriptors itself
+    c.fd.reset();
     --(c.rejected ? rejected_ : active_);
   }
 
@@ -705,8 +693,7 @@ class http_engine {
   http_engine_config config_;
   http_handler& handler_;
   unique_fd listen_fd_;
-  unique_fd epoll_;
-  unique_fd wake_;
+  http_poller poller_;
   std::uint16_t port_ = 0;
   std::vector<std::unique_ptr<http_connection>> connections_;
   std::size_t active_ = 0;
@@ -721,8 +708,7 @@ class http_engine {
   gzip_compressor gzip_;
   std::string gzipped_;
 #endif
-  char wake_tag_ = 0;  // addresses used as epoll tags
-  char listen_tag_ = 0;
+  char listen_tag_ = 0;  // address used as the listening socket's poller tag
   std::atomic<bool> stopping_{false};
   std::thread thread_;  // last: starts after everything above is ready
 };

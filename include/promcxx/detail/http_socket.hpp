@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>        // std::memcpy
+#include <fcntl.h>        // fcntl: O_NONBLOCK, FD_CLOEXEC
 #include <netinet/in.h>   // sockaddr_in, sockaddr_in6
 #include <netinet/tcp.h>  // TCP_NODELAY
 #include <stdexcept>      // std::invalid_argument
@@ -17,6 +18,12 @@
 #include <utility>   // std::exchange
 
 namespace promcxx::detail {
+
+/// Sets O_NONBLOCK and FD_CLOEXEC (for systems without SOCK_NONBLOCK, accept4 or pipe2).
+inline bool set_nonblocking_cloexec(int fd) noexcept {
+  const int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 && ::fcntl(fd, F_SETFD, FD_CLOEXEC) == 0;
+}
 
 /// Owns a file descriptor; closes it once.
 class unique_fd {
@@ -113,8 +120,13 @@ inline socket_address parse_listen_address(std::string_view text) {
 
 /// Creates a non-blocking listening socket; throws std::system_error naming the address.
 inline unique_fd listen_on(const socket_address& address, std::string_view text, int backlog) {
+#if defined(SOCK_NONBLOCK)
   unique_fd fd{::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
   if (!fd) throw_socket_error(errno, "cannot create a socket for", text);
+#else
+  unique_fd fd{::socket(address.storage.ss_family, SOCK_STREAM, 0)};  // macOS: no SOCK_NONBLOCK
+  if (!fd || !set_nonblocking_cloexec(fd.get())) throw_socket_error(errno, "cannot create a socket for", text);
+#endif
   const int one = 1;
   // Restarting the process must not wait for TIME_WAIT of the previous run's connections.
   if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
