@@ -26,14 +26,24 @@
 #include <mutex>
 #include <vector>
 
+#if defined(_WIN32)
+#include <cstdlib>  // std::calloc: Windows commits reserved memory explicitly, see reserve_cells
+#else
 #include <sys/mman.h>  // mmap: lazily committed, zero-filled slabs
+#endif
 
 #include "config.hpp"
 
 #ifndef PROMCXX_MAX_CELLS
+#  if defined(_WIN32)
+/// Windows charges a slab's full size against the commit limit (see reserve_cells):
+/// 2^21 cells (16 MiB per writer thread) hold about 2 million counter series.
+#    define PROMCXX_MAX_CELLS (std::uint32_t{1} << 21)
+#  else
 /// Cells per slab (8 bytes each, address space only until touched): 2^24 cells
 /// hold about 16 million counter series or 1.1 million default histograms.
-#  define PROMCXX_MAX_CELLS (std::uint32_t{1} << 24)
+#    define PROMCXX_MAX_CELLS (std::uint32_t{1} << 24)
+#  endif
 #endif
 
 namespace promcxx::detail {
@@ -44,6 +54,34 @@ inline constexpr std::uint32_t max_cells = PROMCXX_MAX_CELLS;
 /// Cell index 0 is never handed out: a series whose cells could not be
 /// allocated writes there, and nobody reads it.
 inline constexpr std::uint32_t discard_cell_block = 64;
+
+/// Zero-filled memory for `bytes` of cells, or nullptr. POSIX: address space
+/// only, the kernel supplies zeroed pages on first touch (MAP_NORESERVE where it
+/// exists; the BSDs and macOS overcommit anonymous mappings anyway). Windows
+/// does not commit reserved pages on touch, so the block is committed up front
+/// (calloc of a large block is VirtualAlloc(MEM_COMMIT): charged against the
+/// commit limit, physical pages still arrive zeroed on first touch).
+inline void* reserve_cells(std::size_t bytes) noexcept {
+#if defined(_WIN32)
+  return std::calloc(bytes, 1);
+#else
+#  if defined(MAP_NORESERVE)
+  constexpr int no_reserve = MAP_NORESERVE;
+#  else
+  constexpr int no_reserve = 0;
+#  endif
+  void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | no_reserve, -1, 0);
+  return memory == MAP_FAILED ? nullptr : memory;
+#endif
+}
+
+inline void release_cells(void* memory, [[maybe_unused]] std::size_t bytes) noexcept {
+#if defined(_WIN32)
+  std::free(memory);
+#else
+  ::munmap(memory, bytes);
+#endif
+}
 
 struct slab {
   cell* cells = nullptr;
@@ -92,11 +130,11 @@ class slab_pool {
  private:
   slab* make_slab(bool shared) noexcept {
     const std::size_t bytes = std::size_t{max_cells} * sizeof(cell);
-    void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (memory == MAP_FAILED) return nullptr;
+    void* memory = reserve_cells(bytes);
+    if (memory == nullptr) return nullptr;
     auto* s = new (std::nothrow) slab{};
     if (s == nullptr) {
-      ::munmap(memory, bytes);
+      release_cells(memory, bytes);
       return nullptr;
     }
     s->cells = static_cast<cell*>(memory);  // zero-filled pages are valid atomics holding 0
@@ -147,9 +185,8 @@ class fractional_cells {
   PROMCXX_NOINLINE cell* reserve() noexcept {
     std::lock_guard lock{mutex_};
     if (cell* cells = cells_.load(std::memory_order_relaxed)) return cells;
-    void* memory = ::mmap(nullptr, std::size_t{max_cells} * sizeof(cell), PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (memory == MAP_FAILED) assert_fail(__FILE__, __LINE__, "cannot reserve address space for fractional counter cells");
+    void* memory = reserve_cells(std::size_t{max_cells} * sizeof(cell));
+    if (memory == nullptr) assert_fail(__FILE__, __LINE__, "cannot reserve address space for fractional counter cells");
     cells_.store(static_cast<cell*>(memory), std::memory_order_release);
     return static_cast<cell*>(memory);
   }
