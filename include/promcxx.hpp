@@ -3,6 +3,7 @@
 #define PROMCXX_HPP
 
 #include "promcxx/core.hpp"
+#include "promcxx/collect.hpp"
 #include "promcxx/exposition.hpp"
 #include "promcxx/http_server.hpp"
 #include "promcxx/openmetrics.hpp"

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include <promcxx/collect.hpp>  // registry::collect, snapshot
 #include <promcxx/core.hpp>
 
 namespace mpc_test {

@@ -33,7 +33,7 @@
 #include "fixed_string.hpp"
 #include "names.hpp"
 #include "detail/peer_options.hpp"
-#include "registry.hpp"
+#include "collect.hpp"  // collect_sink, registry::collect
 
 namespace promcxx {
 

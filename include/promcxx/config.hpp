@@ -2,9 +2,11 @@
 #ifndef PROMCXX_CONFIG_HPP
 #define PROMCXX_CONFIG_HPP
 
-#include <chrono>   // now_seconds
+#include <atomic>   // detail::mutex
+#include <cstdint>
 #include <cstdio>   // std::fprintf in the default assert handler
 #include <cstdlib>  // std::abort
+#include <ctime>    // std::timespec_get: now_seconds without <chrono>, which costs more to compile than the core
 
 /// PROMCXX_ASSERT(condition, message) checks a caller contract (for example a
 /// negative counter increment). Define it before including promcxx to throw,
@@ -36,10 +38,51 @@ namespace promcxx::detail {
   std::abort();
 }
 
+/// NaN test without <cmath> (its overload set is costly to compile).
+constexpr bool is_nan(double v) noexcept { return v != v; }
+
 /// Wall-clock seconds since the Unix epoch (creation times, exemplar timestamps).
 inline double now_seconds() noexcept {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::timespec ts{};
+  std::timespec_get(&ts, TIME_UTC);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
+
+/// A small mutex on a C++20 atomic wait (a futex on Linux): the core's locks
+/// guard rare paths (series creation, scrapes), and <mutex> would pull <chrono>
+/// into every translation unit that declares a metric.
+class mutex {
+ public:
+  constexpr mutex() noexcept = default;
+  mutex(const mutex&) = delete;
+  mutex& operator=(const mutex&) = delete;
+
+  void lock() noexcept {
+    std::uint32_t expected = unlocked;
+    if (state_.compare_exchange_strong(expected, locked, std::memory_order_acquire, std::memory_order_relaxed)) return;
+    // Contended: mark waiters, sleep until the holder's unlock wakes us.
+    while (state_.exchange(contended, std::memory_order_acquire) != unlocked) state_.wait(contended, std::memory_order_relaxed);
+  }
+  void unlock() noexcept {
+    if (state_.exchange(unlocked, std::memory_order_release) == contended) state_.notify_one();
+  }
+
+ private:
+  static constexpr std::uint32_t unlocked = 0, locked = 1, contended = 2;
+  std::atomic<std::uint32_t> state_{unlocked};
+};
+
+/// Holds a detail::mutex for a scope.
+class lock {
+ public:
+  explicit lock(mutex& m) noexcept : mutex_(m) { mutex_.lock(); }
+  lock(const lock&) = delete;
+  lock& operator=(const lock&) = delete;
+  ~lock() { mutex_.unlock(); }
+
+ private:
+  mutex& mutex_;
+};
 
 } // namespace promcxx::detail
 

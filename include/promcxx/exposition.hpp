@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "detail/accept.hpp"
-#include "registry.hpp"
+#include "collect.hpp"  // collect_sink, registry::collect
 #include "openmetrics.hpp"
 #include "protobuf.hpp"
 #include "snapshot.hpp"

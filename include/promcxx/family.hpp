@@ -20,14 +20,11 @@
 #ifndef PROMCXX_FAMILY_HPP
 #define PROMCXX_FAMILY_HPP
 
-#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>  // std::memcpy: label bytes <-> atomic words
-#include <memory>
-#include <mutex>
 #include <new>  // std::nothrow
 #include <span>
 #include <string>
@@ -106,8 +103,16 @@ struct series_record {
   double created = 0;
   double last_change = 0;  // idle expiry: when a scrape last saw the values move
   double fingerprint = 0;
-  std::unique_ptr<word[]> word_storage;
-  std::unique_ptr<exemplar_slot[]> exemplars;
+  word* word_storage = nullptr;         // owns `words` (raw pointers keep <memory> out of the core)
+  exemplar_slot* exemplars = nullptr;  // one per exemplar slot of the family, or null
+
+  series_record() = default;
+  series_record(const series_record&) = delete;
+  series_record& operator=(const series_record&) = delete;
+  ~series_record() {
+    delete[] word_storage;
+    delete[] exemplars;
+  }
 };
 
 constexpr std::size_t words_for(std::span<const std::string_view> values) noexcept {
@@ -118,7 +123,7 @@ constexpr std::size_t words_for(std::span<const std::string_view> values) noexce
 
 inline std::uint64_t word_of(std::string_view v, std::size_t at) noexcept {
   std::uint64_t w = 0;
-  std::memcpy(&w, v.data() + at, std::min<std::size_t>(8, v.size() - at));
+  std::memcpy(&w, v.data() + at, v.size() - at < 8 ? v.size() - at : 8);
   return w;
 }
 
@@ -155,22 +160,22 @@ class family_core {
   static constexpr std::uint32_t no_series = 0xffffffffU;
 
   /// `spec` must outlive the family (static data for descriptors, owned_spec otherwise).
-  family_core(const family_spec& spec, bool exemplars, double expire_after_seconds)
+  PROMCXX_NOINLINE family_core(const family_spec& spec, bool exemplars, double expire_after_seconds)
       : spec_(spec),
-        cap_(spec.label_names.empty() ? 1 : static_cast<std::uint32_t>(std::min<std::size_t>(spec.max_series, max_cap))),
+        cap_(spec.label_names.empty() ? 1 : static_cast<std::uint32_t>(spec.max_series < max_cap ? spec.max_series : max_cap)),
         cells_per_series_(cells_for(spec)), exemplar_slots_(exemplars ? exemplar_slots_for(spec) : 0),
         expire_after_(expire_after_seconds),
         index_size_(std::bit_ceil(std::size_t{2} * (cap_ + 1))),
         index_(new std::atomic<std::uint32_t>[index_size_]()),
         chunks_(new std::atomic<series_record*>[chunk_count()]()) {
     if (spec.label_names.empty()) {
-      std::lock_guard lock{mutex_};
+      lock held{mutex_};
       single_ = create_locked({}, hash_label_values({}), true);
     }
   }
   family_core(const family_core&) = delete;
   family_core& operator=(const family_core&) = delete;
-  ~family_core() {
+  PROMCXX_NOINLINE ~family_core() {
     detach();
     for (std::size_t c = 0; c < chunk_count(); ++c) {
       series_record* chunk = chunks_[c].load(std::memory_order_relaxed);
@@ -179,6 +184,9 @@ class family_core {
         if (chunk[i].has_cells) global_cells.release(chunk[i].first_cell, cells_per_series_);
       delete[] chunk;
     }
+    for (word* w : retired_) delete[] w;
+    delete[] chunks_;
+    delete[] index_;
   }
 
   [[nodiscard]] const family_spec& spec() const noexcept { return spec_; }
@@ -188,12 +196,12 @@ class family_core {
   [[nodiscard]] std::uint64_t rejected() const noexcept { return rejected_.load(std::memory_order_relaxed); }
   /// Series currently exposed (the overflow series included once used).
   [[nodiscard]] std::size_t series_count() const noexcept {
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     return live_count_ + (overflow_used_ ? 1 : 0);
   }
   /// Records ever made: the family's memory high-water mark (bounded by max_series + 1).
   [[nodiscard]] std::uint32_t records_made() const noexcept {
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     return next_unused_ + (overflow_made_ ? 1 : 0);
   }
 
@@ -214,7 +222,7 @@ class family_core {
 
   /// Adds a series that can never be removed (label_values<...> combinations).
   std::uint32_t add_permanent(std::span<const std::string_view> values) {
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     return create_locked(values, hash_label_values(values), true);
   }
 
@@ -232,7 +240,7 @@ class family_core {
   bool remove(std::span<const std::string_view> values) {
     if (values.size() != spec_.label_names.size()) return false;
     const std::uint64_t hash = hash_label_values(values);
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     const auto id = find(values, hash);
     if (id == no_series || record(id).permanent) return false;
     remove_locked(id);
@@ -241,7 +249,7 @@ class family_core {
 
   /// Removes every removable series (and resets the overflow series).
   void clear() {
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     for (std::uint32_t id = 0; id < next_unused_; ++id) {
       const series_record& r = record(id);
       if (r.live && !r.permanent) remove_locked(id);
@@ -252,7 +260,7 @@ class family_core {
   /// Replaces every removable series by one with these values, in one step (info).
   void replace_all(std::span<const std::string_view> values) {
     const std::uint64_t hash = hash_label_values(values);
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     for (std::uint32_t id = 0; id < next_unused_; ++id) {
       const series_record& r = record(id);
       if (r.live && !r.permanent) remove_locked(id);
@@ -263,7 +271,7 @@ class family_core {
   /// Keeps the series for which `keep(label values)` is true; returns how many were removed.
   template <class Predicate>
   std::size_t retain_if(Predicate&& keep) {
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     std::size_t removed = 0;
     std::vector<std::string_view> views;
     for (std::uint32_t id = 0; id < next_unused_; ++id) {
@@ -282,7 +290,7 @@ class family_core {
   /// called by every scrape, callable directly. Returns how many were removed.
   std::size_t expire_idle(double now = now_seconds()) {
     if (expire_after_ <= 0) return 0;
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     return expire_idle_locked(now);
   }
 
@@ -351,7 +359,7 @@ class family_core {
       scratch_.resize(start + n);
       for (std::size_t i = 0; i < n; i += 8) {
         const std::uint64_t x = w[at++].load(std::memory_order_relaxed);
-        std::memcpy(scratch_.data() + start + i, &x, std::min<std::size_t>(8, n - i));
+        std::memcpy(scratch_.data() + start + i, &x, n - i < 8 ? n - i : 8);
       }
       sizes.push_back(n);
     }
@@ -370,14 +378,14 @@ class family_core {
       all_overflow = all_overflow && v == overflow_label_value;
     }
     PROMCXX_ASSERT(valid, "label values must be valid UTF-8");
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     if (const auto found = find(values, hash); found != no_series) return found;
     if (!valid || all_overflow || live_count_ >= cap_) return overflow_locked(all_overflow);
     return create_locked(values, hash, false);
   }
 
   std::uint32_t overflow_locked_entry() {
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     return overflow_locked(false);
   }
 
@@ -396,7 +404,7 @@ class family_core {
     if (!r.has_cells) {
       r.has_cells = true;
       r.first_cell = cells_per_series_ == 0 ? 0 : global_cells.allocate(cells_per_series_);
-      if (exemplar_slots_ > 0) r.exemplars.reset(new (std::nothrow) exemplar_slot[exemplar_slots_]);
+      if (exemplar_slots_ > 0) r.exemplars = new (std::nothrow) exemplar_slot[exemplar_slots_];
     } else {
       if (cells_per_series_ > 0 && r.first_cell != 0) zero_cells(r.first_cell, cells_per_series_);
       if (r.exemplars)
@@ -410,11 +418,12 @@ class family_core {
     word* w = r.words.load(std::memory_order_relaxed);
     if (needed > r.word_capacity) {
       // A racing lookup may still read the old words: keep them until the family goes.
-      if (r.word_storage) retired_.push_back(std::move(r.word_storage));
-      const std::size_t capacity = std::max(needed, std::size_t{r.word_capacity} * 2);
-      r.word_storage.reset(new word[capacity]());
+      if (r.word_storage != nullptr) retired_.push_back(r.word_storage);
+      const std::size_t doubled = std::size_t{r.word_capacity} * 2;
+      const std::size_t capacity = needed > doubled ? needed : doubled;
+      r.word_storage = new word[capacity]();
       r.word_capacity = static_cast<std::uint32_t>(capacity);
-      w = r.word_storage.get();
+      w = r.word_storage;
     }
     std::size_t at = 0;
     for (const auto v : values) {
@@ -561,9 +570,9 @@ class family_core {
   const std::uint32_t exemplar_slots_;
   const double expire_after_;
   const std::size_t index_size_;
-  std::unique_ptr<std::atomic<std::uint32_t>[]> index_;   // 0 empty, tombstone, else record id + 1
-  std::unique_ptr<std::atomic<series_record*>[]> chunks_;  // records by id / chunk_size; id cap_ = overflow
-  mutable std::mutex mutex_;
+  std::atomic<std::uint32_t>* index_;   // 0 empty, tombstone, else record id + 1
+  std::atomic<series_record*>* chunks_;  // records by id / chunk_size; id cap_ = overflow
+  mutable mutex mutex_;
   std::uint32_t single_ = no_series;
   std::uint32_t next_unused_ = 0;
   std::uint32_t live_count_ = 0;
@@ -572,7 +581,7 @@ class family_core {
   bool overflow_made_ = false;
   bool overflow_used_ = false;
   std::atomic<std::uint64_t> rejected_{0};
-  std::vector<std::unique_ptr<word[]>> retired_;
+  std::vector<word*> retired_;
   mutable std::string scratch_;
   mutable std::vector<std::size_t> scratch_sizes_;
   mutable std::vector<std::string_view> scratch_views_;

@@ -12,7 +12,6 @@
 
 #include <atomic>
 #include <bit>
-#include <cmath>  // std::isnan
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -174,7 +173,7 @@ class basic_histogram_handle {
   /// Records `v`. NaN breaks the contract (PROMCXX_ASSERT) and is otherwise ignored,
   /// since it would turn the sum into NaN forever.
   void observe(double v) {
-    if (std::isnan(v)) [[unlikely]] {
+    if (detail::is_nan(v)) [[unlikely]] {
       PROMCXX_ASSERT(false, "histogram observations must not be NaN");
       return;
     }
@@ -209,7 +208,7 @@ class basic_histogram_handle {
  private:
   template <class Label>
   void observe_with(double v, std::span<const Label> exemplar, bool names_checked) {
-    if (std::isnan(v)) [[unlikely]] {
+    if (detail::is_nan(v)) [[unlikely]] {
       PROMCXX_ASSERT(false, "histogram observations must not be NaN");
       return;
     }
@@ -239,7 +238,7 @@ class runtime_histogram_handle {
       : first_cell_(first_cell), bounds_(bounds), ref_(ref), exemplars_(exemplars) {}
 
   void observe(double v) {
-    if (std::isnan(v)) [[unlikely]] {
+    if (detail::is_nan(v)) [[unlikely]] {
       PROMCXX_ASSERT(false, "histogram observations must not be NaN");
       return;
     }
@@ -247,7 +246,7 @@ class runtime_histogram_handle {
       detail::record_observation(first_cell_ + detail::bucket_index_in(bounds_, v), sum_cell(), v);
   }
   void observe(double v, std::span<const label_pair> exemplar) {
-    if (std::isnan(v)) [[unlikely]] {
+    if (detail::is_nan(v)) [[unlikely]] {
       PROMCXX_ASSERT(false, "histogram observations must not be NaN");
       return;
     }
@@ -284,7 +283,7 @@ class summary_handle {
   /// Records `v`. NaN breaks the contract (PROMCXX_ASSERT) and is otherwise
   /// ignored, since it would turn the sum into NaN forever.
   void observe(double v) {
-    if (std::isnan(v)) [[unlikely]] {
+    if (detail::is_nan(v)) [[unlikely]] {
       PROMCXX_ASSERT(false, "summary observations must not be NaN");
       return;
     }

@@ -9,7 +9,6 @@
 #include <array>
 #include <atomic>
 #include <bit>
-#include <cmath>  // std::isnan
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -179,7 +178,7 @@ class counter final : public detail::family_front<detail::descriptor<metric_type
   }
   handle handle_of(std::uint32_t id) noexcept {
     const auto& r = this->core_.record(id);
-    return handle{r.first_cell, this->core_.ref_of(id), r.exemplars.get()};
+    return handle{r.first_cell, this->core_.ref_of(id), r.exemplars};
   }
   std::uint32_t cell_ = 0;  // the unlabelled series' cell
 };
@@ -260,7 +259,7 @@ class histogram final
   void observe(double v) {
     static_assert(base::label_count == 0,
                   "promcxx::histogram: a labelled histogram is updated through labels(...) or with<...>()");
-    if (std::isnan(v)) [[unlikely]] {
+    if (detail::is_nan(v)) [[unlikely]] {
       PROMCXX_ASSERT(false, "histogram observations must not be NaN");
       return;
     }
@@ -291,7 +290,7 @@ class histogram final
   }
   handle handle_of(std::uint32_t id) noexcept {
     const auto& r = this->core_.record(id);
-    return handle{r.first_cell, this->core_.ref_of(id), r.exemplars.get()};
+    return handle{r.first_cell, this->core_.ref_of(id), r.exemplars};
   }
   std::uint32_t first_cell_ = 0;  // the unlabelled series' first cell
 };

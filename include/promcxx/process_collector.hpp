@@ -27,7 +27,7 @@
 #  include <sys/syscall.h>  // SYS_getdents64: counts fds without DIR's heap buffer
 #endif
 
-#include "registry.hpp"
+#include "collect.hpp"  // collect_sink, registry::collect
 #include "snapshot.hpp"
 
 namespace promcxx {

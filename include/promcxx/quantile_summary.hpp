@@ -44,7 +44,7 @@
 #include "detail/peer_options.hpp"
 #include "fixed_string.hpp"
 #include "names.hpp"
-#include "registry.hpp"
+#include "collect.hpp"  // collect_sink, registry::collect
 
 namespace promcxx {
 

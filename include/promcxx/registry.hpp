@@ -4,11 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <initializer_list>
-#include <memory>  // std::shared_ptr: runtime-defined families owned by their registry
-#include <mutex>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -21,25 +18,12 @@
 #include "family.hpp"
 #include "metrics.hpp"  // default_registry and attach_family are declared there
 #include "names.hpp"
-#include "snapshot.hpp"
 
 namespace promcxx {
 
 class registry;
 class collect_sink;
-
-/// Native buckets of one histogram series for collect_sink: dense counts of
-/// consecutive bucket indices starting at `positive_first` / `negative_first`
-/// (zeros allowed; the sink stores them as spans).
-struct native_buckets {
-  std::int32_t schema = 3;
-  double zero_threshold = 0;
-  std::uint64_t zero_count = 0;
-  std::int32_t positive_first = 0;
-  std::span<const std::uint64_t> positive;
-  std::int32_t negative_first = 0;
-  std::span<const std::uint64_t> negative;
-};
+class snapshot;
 
 /// Computes values at scrape time (for example from /proc). Register with
 /// `registry::add(collector&)`; the collector must outlive its registration.
@@ -56,267 +40,6 @@ class collector {
   friend class registry;
   collector* next_ = nullptr;
   registry* owner_ = nullptr;
-};
-
-/// Receives the families of one scrape. Collectors describe what they expose
-/// through it; it validates names and labels at run time and drops (and
-/// counts, as promcxx_collect_errors_total) anything that would make the
-/// exposition invalid, so one bad collector never breaks a scrape.
-class collect_sink {
- public:
-  collect_sink(snapshot& out, std::span<const std::pair<std::string, std::string>> const_labels)
-      : out_(out), const_labels_(const_labels) {}
-
-  /// Starts a family; false (and counted) when the name or type rules are broken.
-  bool family(std::string_view name, std::string_view help, metric_type type, std::string_view unit = {}) {
-    return begin(name, help, type, unit, {}, {});
-  }
-  bool histogram_family(std::string_view name, std::string_view help, std::span<const double> bounds,
-                        std::string_view unit = {}) {
-    return begin(name, help, metric_type::histogram, unit, bounds, {});
-  }
-  /// A histogram family whose series carry native buckets; `bounds` are the
-  /// classic buckets exposed alongside and may be empty.
-  bool native_histogram_family(std::string_view name, std::string_view help, std::span<const double> bounds = {},
-                               std::string_view unit = {}) {
-    return begin(name, help, metric_type::histogram, unit, bounds, {}, true);
-  }
-  bool stateset_family(std::string_view name, std::string_view help, std::span<const std::string_view> states) {
-    return begin(name, help, metric_type::stateset, {}, {}, states);
-  }
-
-  /// A sample of the current counter, gauge or unknown family.
-  void sample(std::initializer_list<label_pair> labels, double value, double created = 0) {
-    sample(std::span<const label_pair>{labels.begin(), labels.size()}, value, created);
-  }
-  void sample(std::span<const label_pair> labels, double value, double created = 0) {
-    if (!accepts({metric_type::counter, metric_type::gauge, metric_type::unknown})) return;
-    if (current_type() == metric_type::counter && !(value >= 0)) return reject();
-    if (!add_series(labels, created)) return;
-    out_.values.push_back(value);
-  }
-  /// A histogram series: `cumulative` holds one count per bound then +Inf.
-  void histogram_sample(std::span<const label_pair> labels, std::span<const std::uint64_t> cumulative, double sum,
-                        double created = 0) {
-    if (!accepts({metric_type::histogram})) return;
-    const auto& f = out_.families.back();
-    if (cumulative.size() != f.bound_count + 1 || !std::is_sorted(cumulative.begin(), cumulative.end()))
-      return reject();
-    if (!add_series(labels, created)) return;
-    for (const auto c : cumulative) out_.values.push_back(static_cast<double>(c));
-    out_.values.push_back(sum);
-  }
-  /// A histogram series with native buckets (any histogram family). Rejected
-  /// unless schema is -4..8, the zero threshold finite and >= 0, and the zero,
-  /// positive and negative buckets add up to the count, cumulative.back().
-  void native_histogram_sample(std::span<const label_pair> labels, std::span<const std::uint64_t> cumulative,
-                               double sum, const native_buckets& native, double created = 0) {
-    if (!accepts({metric_type::histogram})) return;
-    const auto& f = out_.families.back();
-    if (cumulative.size() != f.bound_count + 1 || !std::is_sorted(cumulative.begin(), cumulative.end()))
-      return reject();
-    if (!native_fits(native, cumulative.back())) return reject();
-    if (!add_series(labels, created)) return;
-    for (const auto c : cumulative) out_.values.push_back(static_cast<double>(c));
-    out_.values.push_back(sum);
-    append_trusted_native(native);
-  }
-  void summary_sample(std::span<const label_pair> labels, std::uint64_t count, double sum, double created = 0) {
-    if (!accepts({metric_type::summary})) return;
-    if (!add_series(labels, created)) return;
-    out_.values.push_back(sum);
-    out_.values.push_back(static_cast<double>(count));
-  }
-  void info_sample(std::span<const label_pair> labels) {
-    if (!accepts({metric_type::info})) return;
-    add_series(labels, 0);
-  }
-  /// One flag per state of the stateset family.
-  void stateset_sample(std::span<const label_pair> labels, std::span<const bool> states) {
-    if (!accepts({metric_type::stateset})) return;
-    if (states.size() != out_.families.back().bound_count) return reject();
-    if (!add_series(labels, 0)) return;
-    for (const bool on : states) out_.values.push_back(on ? 1.0 : 0.0);
-  }
-
-  [[nodiscard]] std::uint64_t errors() const noexcept { return errors_; }
-  /// Counts a value a collector dropped itself (for example a callback that threw).
-  void count_error() noexcept { ++errors_; }
-  [[nodiscard]] snapshot& out() noexcept { return out_; }
-
-  // Fast path for the library's own metrics: their names and labels were
-  // checked at compile time and their label values when the series was made.
-  void begin_trusted_family(std::string_view name, std::string_view help, metric_type type, std::string_view unit,
-                            std::span<const double> bounds, std::span<const std::string_view> states,
-                            std::span<const std::string_view> label_names = {}) {
-    end_family();
-    snapshot::family f;
-    f.name = out_.store(name);
-    f.help = out_.store(help);
-    f.unit = out_.store(unit);
-    f.type = type;
-    f.first_series = static_cast<std::uint32_t>(out_.all_series.size());
-    f.first_bound = static_cast<std::uint32_t>(type == metric_type::stateset ? out_.states.size() : out_.bounds.size());
-    f.bound_count = static_cast<std::uint32_t>(type == metric_type::stateset ? states.size() : bounds.size());
-    out_.bounds.insert(out_.bounds.end(), bounds.begin(), bounds.end());
-    for (const auto s : states) out_.states.push_back(out_.store(s));
-    out_.families.push_back(f);
-    open_ = true;
-    out_.scratch_const_labels.clear();
-    for (const auto& [n, v] : const_labels_) out_.scratch_const_labels.push_back({out_.store(n), out_.store(v)});
-    out_.scratch_label_names.clear();
-    for (const auto n : label_names) out_.scratch_label_names.push_back(out_.store(n));
-  }
-  /// Appends a series with the family's label names; its values follow in `out().values`.
-  void begin_trusted_series(std::span<const std::string_view> label_values, double created) {
-    snapshot::series s;
-    s.first_label = static_cast<std::uint32_t>(out_.labels.size());
-    s.label_count = static_cast<std::uint32_t>(out_.scratch_const_labels.size() + out_.scratch_label_names.size());
-    s.first_value = static_cast<std::uint32_t>(out_.values.size());
-    s.created = created;
-    out_.labels.insert(out_.labels.end(), out_.scratch_const_labels.begin(), out_.scratch_const_labels.end());
-    for (std::size_t i = 0; i < out_.scratch_label_names.size(); ++i)
-      out_.labels.push_back({out_.scratch_label_names[i], out_.store(label_values[i])});
-    out_.all_series.push_back(s);
-    ++out_.families.back().series_count;
-  }
-
-  /// Attaches native buckets to the series begun last (trusted: not validated).
-  void append_trusted_native(const native_buckets& n) {
-    snapshot::native_histogram h;
-    h.schema = n.schema;
-    h.zero_threshold = n.zero_threshold;
-    h.zero_count = n.zero_count;
-    h.first_span = static_cast<std::uint32_t>(out_.native_spans.size());
-    h.first_count = static_cast<std::uint32_t>(out_.native_counts.size());
-    h.positive_span_count = append_spans(n.positive_first, n.positive, h.positive_count);
-    h.negative_span_count = append_spans(n.negative_first, n.negative, h.negative_count);
-    out_.all_series.back().native = static_cast<std::uint32_t>(out_.natives.size());
-    out_.natives.push_back(h);
-  }
-
-  /// Closes the current family: sorts its series by label values and drops it if empty.
-  void end_family() {
-    if (!open_) return;
-    open_ = false;
-    auto& f = out_.families.back();
-    if (f.series_count == 0) {
-      out_.families.pop_back();
-      return;
-    }
-    const auto first = out_.all_series.begin() + f.first_series;
-    std::sort(first, first + f.series_count, [this](const snapshot::series& a, const snapshot::series& b) {
-      const std::uint32_t n = std::min(a.label_count, b.label_count);
-      for (std::uint32_t i = 0; i < n; ++i) {
-        const auto va = out_.view(out_.labels[a.first_label + i].value);
-        const auto vb = out_.view(out_.labels[b.first_label + i].value);
-        if (va != vb) return va < vb;
-      }
-      return a.label_count < b.label_count;
-    });
-  }
-
- private:
-  [[nodiscard]] metric_type current_type() const noexcept { return out_.families.back().type; }
-
-  bool accepts(std::initializer_list<metric_type> types) {
-    if (!open_) return reject(), false;
-    if (std::find(types.begin(), types.end(), current_type()) == types.end()) return reject(), false;
-    return true;
-  }
-
-  void reject() noexcept { ++errors_; }
-
-  bool begin(std::string_view name, std::string_view help, metric_type type, std::string_view unit,
-             std::span<const double> bounds, std::span<const std::string_view> states, bool native = false) {
-    end_family();
-    // The same rules as compile-time descriptors and runtime families (detail/rules.hpp).
-    const detail::family_spec spec{type, name, help, unit, {}, bounds, states, 1};
-    auto broken = detail::first_broken_rule(spec);
-    if (native && broken == detail::rule::buckets_empty) broken = detail::rule::none;  // native-only histogram
-    if (type == metric_type::unknown && broken == detail::rule::total_suffix) broken = detail::rule::none;
-    if (broken != detail::rule::none) {
-      reject();
-      return false;
-    }
-    begin_trusted_family(name, help, type, unit, bounds, states);
-    return true;
-  }
-
-  static bool native_fits(const native_buckets& n, std::uint64_t count) noexcept {
-    if (n.schema < -4 || n.schema > 8 || !detail::is_finite(n.zero_threshold) || n.zero_threshold < 0) return false;
-    std::uint64_t total = n.zero_count;
-    for (const auto span : {n.positive, n.negative})
-      for (const auto c : span) {
-        if (total + c < total) return false;  // overflow
-        total += c;
-      }
-    return total == count;
-  }
-
-  // Runs of up to two empty buckets stay inside a span: a new span costs about
-  // as much as two zero deltas (client_golang makes the same choice).
-  std::uint32_t append_spans(std::int32_t first, std::span<const std::uint64_t> counts, std::uint32_t& stored) {
-    std::size_t i = 0, end = counts.size();
-    while (i < end && counts[i] == 0) ++i;
-    while (end > i && counts[end - 1] == 0) --end;
-    std::uint32_t spans = 0;
-    std::int64_t previous_end = 0;
-    while (i < end) {
-      std::size_t j = i + 1;
-      while (j < end) {
-        if (counts[j] != 0) {
-          ++j;
-          continue;
-        }
-        std::size_t k = j;
-        while (counts[k] == 0) ++k;  // ends before `end`: trailing zeros were trimmed
-        if (k - j > 2) break;
-        j = k;
-      }
-      const std::int64_t index = first + static_cast<std::int64_t>(i);
-      out_.native_spans.push_back({static_cast<std::int32_t>(spans == 0 ? index : index - previous_end),
-                                   static_cast<std::uint32_t>(j - i)});
-      out_.native_counts.insert(out_.native_counts.end(), counts.begin() + static_cast<std::ptrdiff_t>(i),
-                                counts.begin() + static_cast<std::ptrdiff_t>(j));
-      stored += static_cast<std::uint32_t>(j - i);
-      previous_end = index + static_cast<std::int64_t>(j - i);
-      ++spans;
-      i = j;
-      while (i < end && counts[i] == 0) ++i;
-    }
-    return spans;
-  }
-
-  bool add_series(std::span<const label_pair> labels, double created) {
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-      const auto& l = labels[i];
-      bool ok = detail::check_label_name(current_type(), out_.view(out_.families.back().name), l.name) ==
-                    detail::rule::none &&
-                detail::is_valid_utf8(l.value);
-      for (std::size_t k = 0; k < i; ++k) ok = ok && labels[k].name != l.name;
-      for (const auto& c : const_labels_) ok = ok && c.first != l.name;
-      if (!ok) {
-        reject();
-        return false;
-      }
-    }
-    snapshot::series s;
-    s.first_label = static_cast<std::uint32_t>(out_.labels.size());
-    s.label_count = static_cast<std::uint32_t>(out_.scratch_const_labels.size() + labels.size());
-    s.first_value = static_cast<std::uint32_t>(out_.values.size());
-    s.created = created;
-    out_.labels.insert(out_.labels.end(), out_.scratch_const_labels.begin(), out_.scratch_const_labels.end());
-    for (const auto& l : labels) out_.labels.push_back({out_.store(l.name), out_.store(l.value)});
-    out_.all_series.push_back(s);
-    ++out_.families.back().series_count;
-    return true;
-  }
-
-  snapshot& out_;
-  std::span<const std::pair<std::string, std::string>> const_labels_;
-  std::uint64_t errors_ = 0;
-  bool open_ = false;
 };
 
 /// Thrown when a family breaks a rule at run time (runtime-defined families,
@@ -419,11 +142,11 @@ class registry {
   registry& operator=(const registry&) = delete;
 
   ~registry() {
-    std::lock_guard lock{mutex_};
+    detail::lock held{mutex_};
     for (auto* f = head_; f != nullptr; f = f->next_) f->owner_ = nullptr;
     for (auto* c = collectors_; c != nullptr; c = c->next_) c->owner_ = nullptr;
     head_ = nullptr;
-    owned_.clear();  // runtime families detach from nobody now
+    for (const auto& o : owned_) o.destroy(o.family);  // runtime families detach from nobody now
   }
 
   /// Registers a family. Throws family_error (a std::invalid_argument) when it
@@ -431,13 +154,13 @@ class registry {
   /// (`_total`, `_created`, `_info`, `_bucket`, `_count`, `_sum`) clashes with a
   /// registered family, or a label clashes with a constant label of this registry.
   void add(detail::family_core& family) {
-    std::lock_guard lock{mutex_};
+    detail::lock held{mutex_};
     if (const auto broken = admits(family); broken != detail::rule::none) throw family_error(broken, message(broken, family.spec().name));
     link(family);
   }
 
   void remove(detail::family_core& family) noexcept {
-    std::lock_guard lock{mutex_};
+    detail::lock held{mutex_};
     for (detail::family_core** at = &head_; *at != nullptr; at = &(*at)->next_) {
       if (*at == &family) {
         *at = family.next_;
@@ -449,7 +172,7 @@ class registry {
   }
 
   void add(collector& c) {
-    std::lock_guard lock{mutex_};
+    detail::lock held{mutex_};
     if (c.owner_ != nullptr) throw std::invalid_argument("promcxx::registry: collector is already registered");
     c.next_ = collectors_;
     c.owner_ = this;
@@ -457,7 +180,7 @@ class registry {
   }
 
   void remove(collector& c) noexcept {
-    std::lock_guard lock{mutex_};
+    detail::lock held{mutex_};
     for (collector** at = &collectors_; *at != nullptr; at = &(*at)->next_) {
       if (*at == &c) {
         *at = c.next_;
@@ -510,10 +233,12 @@ class registry {
   /// Removes (and destroys) a runtime-defined family; its handles must not be used afterwards.
   bool erase(detail::family_core& family) {
     remove(family);
-    std::lock_guard lock{mutex_};
+    detail::lock held{mutex_};
     for (auto it = owned_.begin(); it != owned_.end(); ++it) {
-      if (it->get() == static_cast<void*>(&family)) {
+      if (it->family == &family) {
+        const auto o = *it;
         owned_.erase(it);
+        o.destroy(o.family);
         return true;
       }
     }
@@ -537,7 +262,7 @@ class registry {
           throw std::invalid_argument("promcxx::registry: constant label \"" + std::string(l.name) + "\" given twice");
       checked.emplace_back(l.name, l.value);
     }
-    std::lock_guard lock{mutex_};
+    detail::lock held{mutex_};
     for (auto* f = head_; f != nullptr; f = f->next_)
       for (const auto& name : f->spec().label_names)
         for (const auto& c : checked)
@@ -548,58 +273,9 @@ class registry {
   }
 
   /// Collects every family into `out` (cleared first; its capacity is reused),
-  /// families sorted by name, series by label values.
-  void collect(snapshot& out) const {
-    out.clear();
-    std::lock_guard lock{mutex_};
-    collect_sink sink{out, const_labels_};
-    std::uint64_t rejected_total = 0;
-    for (const auto* f = head_; f != nullptr; f = f->next_) {
-      f->collect_into(sink);
-      sink.end_family();
-      rejected_total += f->rejected();
-    }
-    const std::size_t registered_families = out.families.size();
-    for (const auto* c = collectors_; c != nullptr; c = c->next_) {
-      c->collect(sink);
-      sink.end_family();
-    }
-    if (rejected_total > 0) {
-      sink.begin_trusted_family("promcxx_series_overflow_total",
-                                "Label sets refused because a metric reached its series cap, by metric.",
-                                metric_type::counter, {}, {}, {}, overflow_label_names);
-      for (const auto* f = head_; f != nullptr; f = f->next_) {
-        if (const auto n = f->rejected(); n > 0) {
-          const std::string_view value[] = {f->spec().name};
-          sink.begin_trusted_series(value, 0);
-          out.values.push_back(static_cast<double>(n));
-        }
-      }
-      sink.end_family();
-    }
-    // Exemplars are dropped process-wide; the default registry reports them once there are any.
-    if (const auto dropped = detail::exemplars_dropped.load(std::memory_order_relaxed);
-        dropped > 0 && this == &default_registry()) {
-      sink.begin_trusted_family("promcxx_exemplars_dropped_total",
-                                "Exemplars dropped because their labels broke the OpenMetrics rules (over 128 code "
-                                "points, invalid names or UTF-8).",
-                                metric_type::counter, {}, {}, {});
-      sink.begin_trusted_series({}, 0);
-      out.values.push_back(static_cast<double>(dropped));
-      sink.end_family();
-    }
-    if (out.families.size() != registered_families) sort_and_dedupe(out, sink);
-    collect_errors_.fetch_add(sink.errors(), std::memory_order_relaxed);
-    if (const auto errors = collect_errors_.load(std::memory_order_relaxed); errors > 0) {
-      sink.begin_trusted_family("promcxx_collect_errors_total",
-                                "Families and samples that collectors produced and the registry dropped as invalid.",
-                                metric_type::counter, {}, {}, {});
-      sink.begin_trusted_series({}, 0);
-      out.values.push_back(static_cast<double>(errors));
-      sink.end_family();
-      sort_and_dedupe(out, sink);
-    }
-  }
+  /// families sorted by name, series by label values. Defined in collect.hpp
+  /// (the scrape side), which exposition.hpp and the umbrella header include.
+  void collect(snapshot& out) const;
 
  private:
   friend class collector;
@@ -652,10 +328,19 @@ class registry {
     owned.point_views();
     if (const auto broken = detail::first_broken_rule(owned.view(type, options.max_series)); broken != detail::rule::none)
       throw family_error(broken, message(broken, name));
-    auto family = std::make_shared<Family>(owned, options);
-    std::lock_guard lock{mutex_};
-    if (const auto broken = admits(*family); broken != detail::rule::none) throw family_error(broken, message(broken, name));
-    owned_.push_back(family);
+    auto* family = new Family(owned, options);
+    const owned_family entry{family, [](detail::family_core* f) { delete static_cast<Family*>(f); }};
+    detail::lock held{mutex_};
+    if (const auto broken = admits(*family); broken != detail::rule::none) {
+      entry.destroy(family);
+      throw family_error(broken, message(broken, name));
+    }
+    try {
+      owned_.push_back(entry);
+    } catch (...) {
+      entry.destroy(family);
+      throw;
+    }
     link(*family);
     return *family;
   }
@@ -666,29 +351,17 @@ class registry {
                           options);
   }
 
-  void sort_and_dedupe(snapshot& out, collect_sink&) const {
-    // In-place sort (stable_sort would allocate every scrape); ties keep collection
-    // order, which first_series records, so a registered metric wins over a collector.
-    std::sort(out.families.begin(), out.families.end(), [&out](const snapshot::family& a, const snapshot::family& b) {
-      const auto na = out.view(a.name);
-      const auto nb = out.view(b.name);
-      return na != nb ? na < nb : a.first_series < b.first_series;
-    });
-    // Two families with one name would make the exposition invalid: keep the first.
-    const auto last = std::unique(out.families.begin(), out.families.end(),
-                                  [&out](const snapshot::family& a, const snapshot::family& b) {
-                                    return out.view(a.name) == out.view(b.name);
-                                  });
-    const auto dropped = static_cast<std::uint64_t>(out.families.end() - last);
-    out.families.erase(last, out.families.end());
-    collect_errors_.fetch_add(dropped, std::memory_order_relaxed);
-  }
+  void sort_and_dedupe(snapshot& out) const;
 
-  mutable std::mutex mutex_;
+  mutable detail::mutex mutex_;
   detail::family_core* head_ = nullptr;  // sorted by name
   collector* collectors_ = nullptr;
   std::vector<std::pair<std::string, std::string>> const_labels_;
-  std::vector<std::shared_ptr<void>> owned_;  // runtime-defined families
+  struct owned_family {
+    detail::family_core* family;
+    void (*destroy)(detail::family_core*);
+  };
+  std::vector<owned_family> owned_;  // runtime-defined families
   mutable std::atomic<std::uint64_t> collect_errors_{0};
 };
 
@@ -707,83 +380,6 @@ inline void attach_family(registry& r, family_core& family) { r.add(family); }
 
 inline void family_core::detach() noexcept {
   if (owner_ != nullptr) owner_->remove(*this);
-}
-
-/// Appends the exemplars of one series (the last one in `out`), one ref per slot.
-inline void emit_exemplar_slots(std::span<const exemplar_slot> slots, snapshot& out) {
-  const auto first_ref = static_cast<std::uint32_t>(out.exemplar_refs.size());
-  bool any = false;
-  packed_exemplar e;
-  for (const auto& slot : slots) {
-    double value = 0, timestamp = 0;
-    if (!slot.load(e, value, timestamp)) {
-      out.exemplar_refs.push_back(snapshot::none);
-      continue;
-    }
-    snapshot::exemplar x;
-    x.first_label = static_cast<std::uint32_t>(out.labels.size());
-    x.value = value;
-    x.timestamp = timestamp;
-    x.has_timestamp = true;
-    std::uint32_t at = 0;
-    for (std::uint32_t i = 0; i < e.label_count; ++i) {
-      const auto name_size = static_cast<unsigned char>(e.bytes[at++]);
-      const auto name = out.store({e.bytes.data() + at, name_size});
-      at += name_size;
-      const auto value_size = static_cast<unsigned char>(e.bytes[at++]);
-      const auto label_value = out.store({e.bytes.data() + at, value_size});
-      at += value_size;
-      out.labels.push_back({name, label_value});
-    }
-    x.label_count = e.label_count;
-    out.exemplar_refs.push_back(static_cast<std::uint32_t>(out.exemplars.size()));
-    out.exemplars.push_back(x);
-    any = true;
-  }
-  if (any) out.all_series.back().first_exemplar = first_ref;
-  else out.exemplar_refs.resize(first_ref);
-}
-
-inline void family_core::collect_into(collect_sink& sink) const {
-  std::lock_guard lock{mutex_};  // creations and removals wait for this family's scrape
-  if (expire_after_ > 0) const_cast<family_core*>(this)->expire_idle_locked(now_seconds());
-  sink.begin_trusted_family(spec_.name, spec_.help, spec_.type, spec_.unit, spec_.bounds, spec_.states,
-                            spec_.label_names);
-  snapshot& out = sink.out();
-  auto emit = [&](const series_record& r) {
-    unpack_locked(r, scratch_views_);
-    sink.begin_trusted_series(scratch_views_, r.created);
-    switch (spec_.type) {
-      case metric_type::counter: out.values.push_back(counter_value(r.first_cell)); break;
-      case metric_type::gauge: out.values.push_back(std::bit_cast<double>(r.bits.load(std::memory_order_relaxed))); break;
-      case metric_type::histogram: {
-        const auto bounds = static_cast<std::uint32_t>(spec_.bounds.size());
-        std::uint64_t cumulative = 0;
-        for (std::uint32_t i = 0; i <= bounds; ++i) {
-          cumulative += sum_cells_u64(r.first_cell + i);
-          out.values.push_back(static_cast<double>(cumulative));
-        }
-        out.values.push_back(sum_cells_double(r.first_cell + bounds + 1));
-        break;
-      }
-      case metric_type::summary:
-        out.values.push_back(sum_cells_double(r.first_cell + 1));  // snapshot order: sum,
-        out.values.push_back(static_cast<double>(sum_cells_u64(r.first_cell)));  // then count
-        break;
-      case metric_type::stateset: {
-        const std::uint64_t bits = r.bits.load(std::memory_order_relaxed);  // one load: a consistent set
-        for (std::size_t i = 0; i < spec_.states.size(); ++i) out.values.push_back(static_cast<double>(bits >> i & 1U));
-        break;
-      }
-      default: break;  // info: no value
-    }
-    if (r.exemplars) emit_exemplar_slots({r.exemplars.get(), exemplar_slots_}, out);
-  };
-  for (std::uint32_t id = 0; id < next_unused_; ++id) {
-    const series_record& r = record(id);
-    if (r.live) emit(r);
-  }
-  if (overflow_used_) emit(record(cap_));
 }
 
 } // namespace detail

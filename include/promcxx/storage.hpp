@@ -23,7 +23,6 @@
 #include <bit>      // std::bit_cast: doubles are stored as bit patterns in 64-bit cells
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <vector>
 
 #if defined(_WIN32)
@@ -98,7 +97,7 @@ class slab_pool {
 
   /// Slab for a thread that has none yet: a released one, a new one, or the shared fallback.
   slab* acquire() noexcept {
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     if (free_ != nullptr) {
       slab* s = free_;
       free_ = s->next_free;
@@ -113,7 +112,7 @@ class slab_pool {
 
   void release(slab* s) noexcept {
     if (s == nullptr || s->shared) return;
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     s->next_free = free_;
     free_ = s;
   }
@@ -144,7 +143,7 @@ class slab_pool {
     return s;
   }
 
-  std::mutex mutex_;
+  mutex mutex_;
   slab* free_ = nullptr;
   slab* shared_ = nullptr;
   std::atomic<slab*> all_{nullptr};
@@ -183,7 +182,7 @@ class fractional_cells {
     return cells;
   }
   PROMCXX_NOINLINE cell* reserve() noexcept {
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     if (cell* cells = cells_.load(std::memory_order_relaxed)) return cells;
     void* memory = reserve_cells(std::size_t{max_cells} * sizeof(cell));
     if (memory == nullptr) assert_fail(__FILE__, __LINE__, "cannot reserve address space for fractional counter cells");
@@ -191,7 +190,7 @@ class fractional_cells {
     return static_cast<cell*>(memory);
   }
 
-  std::mutex mutex_;
+  mutex mutex_;
   std::atomic<cell*> cells_{nullptr};
 };
 
@@ -311,7 +310,7 @@ class cell_allocator {
   /// First index of `count` consecutive cells, or 0 (the discard block) when
   /// the cell space is exhausted.
   std::uint32_t allocate(std::uint32_t count) noexcept {
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     for (auto it = free_ranges_.begin(); it != free_ranges_.end(); ++it) {
       if (it->count < count) continue;
       const std::uint32_t first = it->first;
@@ -329,7 +328,7 @@ class cell_allocator {
 
   void release(std::uint32_t first, std::uint32_t count) noexcept {
     if (first == 0 || count == 0) return;
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     try {
       free_ranges_.push_back({first, count});
     } catch (...) {
@@ -338,7 +337,7 @@ class cell_allocator {
   }
 
   [[nodiscard]] std::uint32_t high_water() const noexcept {
-    std::lock_guard lock{mutex_};
+    lock held{mutex_};
     return next_;
   }
 
@@ -347,7 +346,7 @@ class cell_allocator {
     std::uint32_t first;
     std::uint32_t count;
   };
-  mutable std::mutex mutex_;
+  mutable mutex mutex_;
   std::uint32_t next_ = discard_cell_block;
   std::vector<range> free_ranges_;
 };
