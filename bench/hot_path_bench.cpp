@@ -243,6 +243,23 @@ void lookup_inc_promcxx_with(benchmark::State& state) {
   report_allocations(state, before);
 }
 
+// The same two-label family defined at run time (registry::counter_family): same core, same handles.
+promcxx::counter_family& runtime_requests =
+    hot_registry.counter_family("bench_runtime_requests_total", "Runtime-defined counter with two labels.",
+                                {"method", "code"});
+
+void lookup_inc_promcxx_runtime(benchmark::State& state) {
+  const bench::pin_thread pin{state};
+  const auto before = promcxx_test::thread_allocations();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const std::size_t k = i++ & 15;
+    runtime_requests.labels({methods[k >> 2], codes[k & 3]}).inc();
+    ClobberMemory();
+  }
+  report_allocations(state, before);
+}
+
 void lookup_inc_map_prebuilt_key(benchmark::State& state) {
   const bench::pin_thread pin{state};
   const auto before = promcxx_test::thread_allocations();
@@ -275,6 +292,7 @@ const bool registered = [] {
   add("label_lookup/map_key_per_call", lookup_map_key_per_call);
   add("label_lookup_inc/promcxx", lookup_inc_promcxx);
   add("label_lookup_inc/promcxx_with", lookup_inc_promcxx_with);
+  add("label_lookup_inc/promcxx_runtime_family", lookup_inc_promcxx_runtime);
   add("label_lookup_inc/map_prebuilt_key", lookup_inc_map_prebuilt_key);
   return series_created;
 }();

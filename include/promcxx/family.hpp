@@ -121,9 +121,16 @@ constexpr std::size_t words_for(std::span<const std::string_view> values) noexce
   return n;
 }
 
+/// Bytes [at, at + 8) of `v` as a little-endian word, zero-padded past the end.
+/// A short tail is assembled byte by byte: a variable-length memcpy would be a call.
 inline std::uint64_t word_of(std::string_view v, std::size_t at) noexcept {
+  const std::size_t n = v.size() - at;
   std::uint64_t w = 0;
-  std::memcpy(&w, v.data() + at, v.size() - at < 8 ? v.size() - at : 8);
+  if (n >= 8) {
+    std::memcpy(&w, v.data() + at, 8);
+    return w;
+  }
+  for (std::size_t k = 0; k < n; ++k) w |= static_cast<std::uint64_t>(static_cast<unsigned char>(v[at + k])) << (8 * k);
   return w;
 }
 
@@ -207,14 +214,14 @@ class family_core {
 
   /// The series with these label values (one per label), created on first use.
   /// Never fails: past the cap, or for invalid UTF-8, the overflow series.
-  std::uint32_t find_or_create(std::span<const std::string_view> values) {
+  series_record& find_or_create(std::span<const std::string_view> values) {
     if (values.size() != spec_.label_names.size()) [[unlikely]] {
       PROMCXX_ASSERT(false, "labels(...) takes exactly one value per declared label name");
-      return overflow_locked_entry();
+      return record(overflow_locked_entry());
     }
     const std::uint64_t hash = hash_label_values(values);
-    if (const auto found = find(values, hash); found != no_series) return found;
-    return create(values, hash);
+    if (series_record* found = find_record(values, hash)) [[likely]] return *found;
+    return record(create(values, hash));
   }
 
   /// The one series of an unlabelled family.
@@ -229,11 +236,11 @@ class family_core {
   [[nodiscard]] series_record& record(std::uint32_t id) const noexcept {
     return chunks_[id / chunk_size].load(std::memory_order_acquire)[id % chunk_size];
   }
-  [[nodiscard]] series_ref ref_of(std::uint32_t id) const noexcept {
-    const series_record& r = record(id);
+  [[nodiscard]] static series_ref ref_of(const series_record& r) noexcept {
     if (r.permanent) return {};
     return {&r.generation, r.generation.load(std::memory_order_relaxed)};
   }
+  [[nodiscard]] series_ref ref_of(std::uint32_t id) const noexcept { return ref_of(record(id)); }
 
   /// Removes the series with these label values; false when there is none.
   /// Handles of the removed series write nothing from then on.
@@ -317,6 +324,24 @@ class family_core {
     return 0;
   }
   [[nodiscard]] std::size_t chunk_count() const noexcept { return (std::size_t{cap_} + 1 + chunk_size - 1) / chunk_size; }
+
+  /// The lock-free lookup: the live record with these values, or null.
+  series_record* find_record(std::span<const std::string_view> values, std::uint64_t hash) const noexcept {
+    const std::size_t mask = index_size_ - 1;
+    for (std::size_t pos = hash & mask, probes = 0; probes <= mask; pos = (pos + 1) & mask, ++probes) {
+      const std::uint32_t entry = index_[pos].load(std::memory_order_acquire);
+      if (entry == 0) return nullptr;
+      if (entry == tombstone) continue;
+      series_record& r = record(entry - 1);
+      if (r.hash.load(std::memory_order_relaxed) != hash) continue;
+      const std::uint32_t seq = r.seq.load(std::memory_order_acquire);
+      if ((seq & 1U) != 0) continue;
+      const bool same = same_values(r, values);
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (same && r.seq.load(std::memory_order_relaxed) == seq) return &r;
+    }
+    return nullptr;
+  }
 
   std::uint32_t find(std::span<const std::string_view> values, std::uint64_t hash) const noexcept {
     const std::size_t mask = index_size_ - 1;

@@ -89,7 +89,7 @@ class family_front {
           v[i] = choices[rest % choices.size()];
           rest /= choices.size();
         }
-        core_.add_permanent(v);  // ids 0..n-1 in slot order: with<...>() finds them at compile time
+        known_[slot] = &core_.record(core_.add_permanent(v));  // with<...>() resolves the slot at compile time
       }
     }
     if (r != nullptr) attach_family(*r, core_);
@@ -97,7 +97,7 @@ class family_front {
   ~family_front() = default;
 
   template <class... Values>
-  std::uint32_t series_of(const Values&... values) {
+  series_record& series_of(const Values&... values) {
     static_assert(sizeof...(Values) == label_count,
                   "promcxx: labels(...) takes exactly one value per declared label name");
     const std::array<std::string_view, label_count> v{std::string_view{values}...};
@@ -113,7 +113,13 @@ class family_front {
     return static_cast<std::uint32_t>(slot);
   }
 
+  /// The record of a label_values<...> combination, found without a lookup.
+  [[nodiscard]] series_record& known(std::uint32_t slot) noexcept { return *known_[slot]; }
+
   family_core core_;
+
+ private:
+  std::array<series_record*, Descriptor::known_combinations> known_{};
 };
 
 } // namespace detail
@@ -145,7 +151,7 @@ class counter final : public detail::family_front<detail::descriptor<metric_type
   /// Handle of a series whose values are listed in label_values<...>, found at compile time.
   template <fixed_string... Values>
   [[nodiscard]] handle with() noexcept {
-    return handle_of(base::template known_series<Values...>());
+    return handle_of(this->known(base::template known_series<Values...>()), detail::series_ref{});  // permanent
   }
 
   void inc() noexcept {
@@ -163,12 +169,12 @@ class counter final : public detail::family_front<detail::descriptor<metric_type
   void inc(double amount, std::initializer_list<exemplar_label> exemplar)
     requires(base::descriptor_type::exemplars)
   {
-    handle_of(this->core_.single()).inc(amount, exemplar);
+    handle_of(this->core_.record(this->core_.single())).inc(amount, exemplar);
   }
   void inc(double amount, std::span<const label_pair> exemplar)
     requires(base::descriptor_type::exemplars)
   {
-    handle_of(this->core_.single()).inc(amount, exemplar);
+    handle_of(this->core_.record(this->core_.single())).inc(amount, exemplar);
   }
   [[nodiscard]] double value() const noexcept { return detail::counter_value(cell_); }
 
@@ -176,9 +182,9 @@ class counter final : public detail::family_front<detail::descriptor<metric_type
   explicit counter(registry* r) : base(r) {
     if constexpr (base::label_count == 0) cell_ = this->core_.record(this->core_.single()).first_cell;
   }
-  handle handle_of(std::uint32_t id) noexcept {
-    const auto& r = this->core_.record(id);
-    return handle{r.first_cell, this->core_.ref_of(id), r.exemplars};
+  static handle handle_of(const detail::series_record& r) noexcept { return handle_of(r, detail::family_core::ref_of(r)); }
+  static handle handle_of(const detail::series_record& r, detail::series_ref ref) noexcept {
+    return handle{r.first_cell, ref, r.exemplars};
   }
   std::uint32_t cell_ = 0;  // the unlabelled series' cell
 };
@@ -204,7 +210,7 @@ class gauge final : public detail::family_front<detail::descriptor<metric_type::
   }
   template <fixed_string... Values>
   [[nodiscard]] handle with() noexcept {
-    return handle_of(base::template known_series<Values...>());
+    return handle_of(this->known(base::template known_series<Values...>()), detail::series_ref{});  // permanent
   }
 
   void set(double v) noexcept { self().set(v); }
@@ -223,7 +229,8 @@ class gauge final : public detail::family_front<detail::descriptor<metric_type::
     static_assert(base::label_count == 0, "promcxx::gauge: a labelled gauge is updated through labels(...) or with<...>()");
     return gauge_handle{bits_};
   }
-  handle handle_of(std::uint32_t id) noexcept { return handle{&this->core_.record(id).bits, this->core_.ref_of(id)}; }
+  static handle handle_of(detail::series_record& r) noexcept { return handle_of(r, detail::family_core::ref_of(r)); }
+  static handle handle_of(detail::series_record& r, detail::series_ref ref) noexcept { return handle{&r.bits, ref}; }
   std::atomic<std::uint64_t>* bits_ = nullptr;  // the unlabelled series' value
 };
 
@@ -252,7 +259,7 @@ class histogram final
   }
   template <fixed_string... Values>
   [[nodiscard]] handle with() noexcept {
-    return handle_of(base::template known_series<Values...>());
+    return handle_of(this->known(base::template known_series<Values...>()), detail::series_ref{});  // permanent
   }
 
   /// Records `v`. NaN breaks the contract (PROMCXX_ASSERT) and is otherwise ignored.
@@ -286,11 +293,11 @@ class histogram final
   handle self() noexcept {
     static_assert(base::label_count == 0,
                   "promcxx::histogram: a labelled histogram is updated through labels(...) or with<...>()");
-    return handle_of(this->core_.single());
+    return handle_of(this->core_.record(this->core_.single()));
   }
-  handle handle_of(std::uint32_t id) noexcept {
-    const auto& r = this->core_.record(id);
-    return handle{r.first_cell, this->core_.ref_of(id), r.exemplars};
+  static handle handle_of(const detail::series_record& r) noexcept { return handle_of(r, detail::family_core::ref_of(r)); }
+  static handle handle_of(const detail::series_record& r, detail::series_ref ref) noexcept {
+    return handle{r.first_cell, ref, r.exemplars};
   }
   std::uint32_t first_cell_ = 0;  // the unlabelled series' first cell
 };

@@ -93,8 +93,8 @@ class counter_family final : public detail::runtime_family<metric_type::counter>
   /// Handle of the series with these label values (one per label name, in order).
   [[nodiscard]] counter_handle labels(std::initializer_list<std::string_view> values) { return labels(span_of(values)); }
   [[nodiscard]] counter_handle labels(std::span<const std::string_view> values) {
-    const auto id = find_or_create(values);
-    return counter_handle{record(id).first_cell, ref_of(id)};
+    auto& r = find_or_create(values);
+    return counter_handle{r.first_cell, ref_of(r)};
   }
 };
 
@@ -104,8 +104,8 @@ class gauge_family final : public detail::runtime_family<metric_type::gauge> {
   using runtime_family::runtime_family;
   [[nodiscard]] gauge_handle labels(std::initializer_list<std::string_view> values) { return labels(span_of(values)); }
   [[nodiscard]] gauge_handle labels(std::span<const std::string_view> values) {
-    const auto id = find_or_create(values);
-    return gauge_handle{&record(id).bits, ref_of(id)};
+    auto& r = find_or_create(values);
+    return gauge_handle{&r.bits, ref_of(r)};
   }
 };
 
@@ -117,8 +117,8 @@ class histogram_family final : public detail::runtime_family<metric_type::histog
     return labels(span_of(values));
   }
   [[nodiscard]] runtime_histogram_handle labels(std::span<const std::string_view> values) {
-    const auto id = find_or_create(values);
-    return runtime_histogram_handle{record(id).first_cell, spec().bounds, ref_of(id)};
+    auto& r = find_or_create(values);
+    return runtime_histogram_handle{r.first_cell, spec().bounds, ref_of(r)};
   }
 };
 
@@ -128,8 +128,8 @@ class summary_family final : public detail::runtime_family<metric_type::summary>
   using runtime_family::runtime_family;
   [[nodiscard]] summary_handle labels(std::initializer_list<std::string_view> values) { return labels(span_of(values)); }
   [[nodiscard]] summary_handle labels(std::span<const std::string_view> values) {
-    const auto id = find_or_create(values);
-    return summary_handle{record(id).first_cell, ref_of(id)};
+    auto& r = find_or_create(values);
+    return summary_handle{r.first_cell, ref_of(r)};
   }
 };
 

@@ -44,7 +44,7 @@ class stateset final : public detail::family_front<detail::descriptor<metric_typ
   }
   template <fixed_string... Values>
   [[nodiscard]] handle with() noexcept {
-    return handle_of(base::template known_series<Values...>());
+    return handle_of(this->known(base::template known_series<Values...>()), detail::series_ref{});  // permanent
   }
 
   template <fixed_string State>
@@ -66,9 +66,10 @@ class stateset final : public detail::family_front<detail::descriptor<metric_typ
   handle self() noexcept {
     static_assert(base::label_count == 0,
                   "promcxx::stateset: a labelled stateset is updated through labels(...) or with<...>()");
-    return handle_of(this->core_.single());
+    return handle_of(this->core_.record(this->core_.single()));
   }
-  handle handle_of(std::uint32_t id) noexcept { return handle{&this->core_.record(id).bits, this->core_.ref_of(id)}; }
+  static handle handle_of(detail::series_record& r) noexcept { return handle_of(r, detail::family_core::ref_of(r)); }
+  static handle handle_of(detail::series_record& r, detail::series_ref ref) noexcept { return handle{&r.bits, ref}; }
 };
 
 } // namespace promcxx

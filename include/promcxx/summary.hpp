@@ -41,7 +41,7 @@ class summary final : public detail::family_front<detail::descriptor<metric_type
   }
   template <fixed_string... Values>
   [[nodiscard]] handle with() noexcept {
-    return handle_of(base::template known_series<Values...>());
+    return handle_of(this->known(base::template known_series<Values...>()), detail::series_ref{});  // permanent
   }
 
   void observe(double v) { self().observe(v); }
@@ -53,10 +53,11 @@ class summary final : public detail::family_front<detail::descriptor<metric_type
   summary_handle self() noexcept {
     static_assert(base::label_count == 0,
                   "promcxx::summary: a labelled summary is updated through labels(...) or with<...>()");
-    return handle_of(this->core_.single());
+    return handle_of(this->core_.record(this->core_.single()));
   }
-  handle handle_of(std::uint32_t id) noexcept {
-    return handle{this->core_.record(id).first_cell, this->core_.ref_of(id)};
+  static handle handle_of(const detail::series_record& r) noexcept { return handle_of(r, detail::family_core::ref_of(r)); }
+  static handle handle_of(const detail::series_record& r, detail::series_ref ref) noexcept {
+    return handle{r.first_cell, ref};
   }
 };
 
