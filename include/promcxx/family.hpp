@@ -88,18 +88,19 @@ constexpr std::uint64_t hash_label_values(std::span<const std::string_view> valu
 using word = std::atomic<std::uint64_t>;
 
 /// One series of a family. Fields other than atomics change only under the family's mutex.
+/// The fields a lookup and a new handle read come first.
 struct series_record {
   std::atomic<std::uint32_t> seq{0};         // odd while the label words change (lookups retry)
   std::atomic<std::uint32_t> generation{1};  // changes on removal and on reuse (handles compare)
   std::atomic<std::uint64_t> hash{0};
-  std::atomic<std::uint64_t> bits{0};  // gauge value / stateset states
   std::atomic<word*> words{nullptr};   // packed label values: per value its length, then its bytes
-  std::uint32_t word_capacity = 0;
   std::uint32_t first_cell = 0;
-  std::uint32_t next_free = 0;
-  bool live = false;
   bool permanent = false;  // unlabelled or label_values<...>: never removed
+  bool live = false;
   bool has_cells = false;
+  std::atomic<std::uint64_t> bits{0};  // gauge value / stateset states
+  std::uint32_t word_capacity = 0;
+  std::uint32_t next_free = 0;
   double created = 0;
   double last_change = 0;  // idle expiry: when a scrape last saw the values move
   double fingerprint = 0;
