@@ -22,6 +22,7 @@ CASES = [
     ("empty", "empty.cpp"),
     ("fmt_format_h", "fmt_only.cpp"),
     ("promcxx_core_15_metrics", "core_15_metrics.cpp"),
+    ("promcxx_core_115_metrics", "core_115_metrics.cpp"),
     ("promcxx_hpp_15_metrics", "promcxx_15_metrics.cpp"),
 ]
 

@@ -109,6 +109,18 @@ class Report:
                     self.ratio("label_lookup/map_key_per_call", 1, lookup, 1), ">=", 5)
         self.target("with<...>() + inc / floor, 1 thread", self.ratio("label_lookup_inc/promcxx_with", 1, floor, 1),
                     None, 0)
+        # Core 2.0: a runtime-defined family runs on the same core as a compile-time one.
+        self.target("label lookup + inc, runtime-defined family / compile-time family, 1 thread",
+                    self.ratio("label_lookup_inc/promcxx_runtime_family", 1, "label_lookup_inc/promcxx", 1), "<=", 1.2)
+        cases = self.compile.get("cases", {})
+        cpu = {name: c.get("cpu_seconds") for name, c in cases.items()}
+        if cpu.get("promcxx_core_15_metrics") and cpu.get("fmt_format_h"):
+            self.target("compile: core.hpp + 15 metrics / <fmt/format.h> alone (CPU)",
+                        cpu["promcxx_core_15_metrics"] / cpu["fmt_format_h"], "<=", 1.5)
+        if cpu.get("promcxx_core_115_metrics") and cpu.get("promcxx_core_15_metrics"):
+            self.target("compile: marginal cost of a metric (115 vs 15 metrics, CPU)",
+                        (cpu["promcxx_core_115_metrics"] - cpu["promcxx_core_15_metrics"]) * 1000 / 100, "<=", 10,
+                        unit=" ms")
         allocs = max((self.m[(lookup, t)].get("allocs_per_op", 0) for t in (1, 2) if (lookup, t) in self.m), default=None)
         self.target("allocations per label lookup (1 and 2 threads)", allocs, "<=", 0, unit="")
         for kind, limit1, limit64 in (("counter", 128, 1024),):
