@@ -3,7 +3,9 @@
 // Read from /proc at scrape time with open/read into fixed stack buffers and
 // getdents64 for the fd count, so a steady-state scrape allocates nothing here.
 // A value that cannot be read (another OS, a sandbox without /proc) is left
-// out of the scrape, never guessed.
+// out of the scrape, never guessed. Off Linux (macOS, the BSDs, Windows) there
+// is no implementation yet: the collector is a no-op that writes no process_*
+// family, so a scrape never shows a made-up value.
 //
 // Including this header registers one collector in the default registry, as
 // the reference clients do. To take it out:
@@ -36,6 +38,10 @@ namespace detail {
 
 /// Reads up to `capacity` bytes of a (small) file; -1 when it cannot be read.
 inline long read_small_file(const char* path, char* buffer, std::size_t capacity) noexcept {
+#if defined(_WIN32)
+  (void)path, (void)buffer, (void)capacity;
+  return -1;  // no /proc
+#else
   const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
   std::size_t size = 0;
@@ -51,6 +57,7 @@ inline long read_small_file(const char* path, char* buffer, std::size_t capacity
   }
   ::close(fd);
   return static_cast<long>(size);
+#endif
 }
 
 /// Parses an unsigned decimal at the start of `text`; false if there is none.
@@ -90,6 +97,10 @@ inline bool parse_soft_limit(std::string_view limits, std::string_view row, doub
 /// `btime` (boot time, epoch seconds) from /proc/stat, streamed through a small
 /// buffer: the file can be large on many-CPU machines (the `intr` line).
 inline bool read_boot_time(std::uint64_t& out) noexcept {
+#if defined(_WIN32)
+  (void)out;
+  return false;  // no /proc/stat
+#else
   const int fd = ::open("/proc/stat", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   constexpr std::string_view key = "\nbtime ";
@@ -119,6 +130,7 @@ inline bool read_boot_time(std::uint64_t& out) noexcept {
   if (in_value) found = true;  // value ran to the end of the file
   if (found) out = value;
   return found;
+#endif
 }
 
 /// Entries in /proc/self/fd (the directory's own descriptor included, as the Go client counts).
@@ -182,6 +194,9 @@ class process_collector final : public collector {
   /// Reads /proc now. Allocation-free.
   [[nodiscard]] static values read() noexcept {
     values v;
+#if defined(_WIN32)
+    return v;  // no implementation on Windows yet: every value omitted
+#else
     const long ticks = ::sysconf(_SC_CLK_TCK);
     const long page = ::sysconf(_SC_PAGESIZE);
     char buffer[4096];
@@ -236,6 +251,7 @@ class process_collector final : public collector {
       v.has_open_fds = true;
     }
     return v;
+#endif
   }
 
   void collect(collect_sink& sink) const override {
