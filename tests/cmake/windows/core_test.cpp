@@ -1,12 +1,14 @@
 // Windows proof of the core and the encoders (issue 14): cross-compiled with
 // MinGW-w64 and run under wine64 by tests/cmake/windows/check. Exercises what
 // differs there: slabs from reserve_cells (committed memory, not mmap), slab
-// reuse after threads exit, fractional cells, the clock, and both text encoders.
+// reuse after threads exit, fractional cells, the clock, both text encoders and
+// the process collector's documented no-op.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <promcxx/core.hpp>
 #include <promcxx/exposition.hpp>
+#include <promcxx/process_collector.hpp>  // registers the collector: a documented no-op on Windows
 
 #include <string>
 #include <thread>
@@ -55,4 +57,9 @@ TEST_CASE("windows: text and OpenMetrics encoders") {
   CHECK(om.find("win_events_total{kind=\"a\"} 1.2e+06\n") != std::string::npos);
   CHECK(om.find("win_latency_seconds_bucket{le=\"1.0\"} 24\n") != std::string::npos);
   CHECK(om.ends_with("# EOF\n"));
+#if defined(_WIN32)
+  CHECK(text.find("process_") == std::string::npos);  // no process_* family rather than made-up values
+#else
+  CHECK(text.find("process_cpu_seconds_total ") != std::string::npos);  // the native control run on Linux
+#endif
 }
