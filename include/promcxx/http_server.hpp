@@ -3,11 +3,12 @@
 //     promcxx::http_server server{{.listen = "127.0.0.1:9464"}};
 //     std::cout << server.port() << '\n';
 //
-// One background thread, non-blocking sockets (epoll), keep-alive and
-// pipelining, gzip when zlib is available (PROMCXX_HAS_ZLIB), read/idle
-// timeouts, a connection limit, optional basic auth (bcrypt hashes) and
-// optional TLS / mutual TLS with live certificate reload (PROMCXX_HAS_OPENSSL,
-// see tls.hpp). Linux only.
+// One background thread, non-blocking sockets (epoll on Linux, poll() on other
+// POSIX systems or with PROMCXX_HTTP_POLL=1), keep-alive and pipelining, gzip
+// when zlib is available (PROMCXX_HAS_ZLIB), read/idle timeouts, a connection
+// limit, optional basic auth (bcrypt hashes) and optional TLS / mutual TLS with
+// live certificate reload (PROMCXX_HAS_OPENSSL, see tls.hpp). POSIX only: no
+// Windows (WinSock) engine yet.
 #ifndef PROMCXX_HTTP_SERVER_HPP
 #define PROMCXX_HTTP_SERVER_HPP
 
