@@ -1,8 +1,8 @@
 // Memory per series, computed from the real layout rather than estimated:
-// - in-metric bytes: sizeof the metric (series slots, lookup index, mutex, all
-//   inline) divided by its series capacity;
-// - label storage: heap bytes (malloc chunks included) that creating the
-//   series took, measured with mallinfo2;
+// - in-metric bytes: sizeof the metric divided by its series capacity;
+// - heap bytes: what the family core allocates for its series (lookup index,
+//   series records, packed label values; malloc chunks included) from before the
+//   metric is constructed until all its series exist, measured with mallinfo2;
 // - cells: how many 8-byte cells the cell allocator handed to one series; each
 //   writer thread's slab holds its own copy of those cells;
 // - counters that take fractional increments also use one shared 8-byte cell
@@ -25,8 +25,8 @@ inline constexpr std::size_t memory_series_cap = 1024;  // the default max_serie
 inline constexpr std::array<std::size_t, 4> memory_thread_counts{1, 2, 16, 64};
 
 struct series_memory {
-  double in_metric_bytes = 0;  // slot + index entries + share of the metric's fixed part
-  double label_bytes = 0;      // heap holding the label values of a runtime-created series
+  double in_metric_bytes = 0;  // share of the metric object itself
+  double label_bytes = 0;      // heap: index entries, series record and label values of a series
   std::size_t cells = 0;       // 8-byte cells per writer thread
   std::size_t shared_bytes = 0;  // counters: the one shared cell that takes fractional increments
 
@@ -55,11 +55,11 @@ template <class Metric>
 const series_memory& measure_series_memory() {
   static const series_memory measured = [] {
     series_memory m;
+    const auto cells_before = promcxx::detail::global_cells.high_water();
+    const auto heap_before = ::mallinfo2().uordblks;
     static Metric metric{promcxx::unregistered};
     m.in_metric_bytes = static_cast<double>(sizeof(Metric)) / static_cast<double>(memory_series_cap);
 
-    const auto cells_before = promcxx::detail::global_cells.high_water();
-    const auto heap_before = ::mallinfo2().uordblks;
     char first[16];
     char second[8];
     for (std::size_t i = 0; i < memory_series_cap; ++i) {

@@ -102,25 +102,29 @@ struct series_record {
   std::uint32_t word_capacity = 0;
   std::uint32_t next_free = 0;
   double created = 0;
-  double last_change = 0;  // idle expiry: when a scrape last saw the values move
-  double fingerprint = 0;
-  word* word_storage = nullptr;         // owns `words` (raw pointers keep <memory> out of the core)
   exemplar_slot* exemplars = nullptr;  // one per exemplar slot of the family, or null
 
   series_record() = default;
   series_record(const series_record&) = delete;
   series_record& operator=(const series_record&) = delete;
   ~series_record() {
-    delete[] word_storage;
+    delete[] words.load(std::memory_order_relaxed);  // the record owns its current words
     delete[] exemplars;
   }
 };
 
+/// Packed label values: the lengths two to a word (32 bits each), then each
+/// value's bytes from a word boundary, zero-padded.
+constexpr std::size_t length_words(std::size_t values) noexcept { return (values + 1) / 2; }
+
 constexpr std::size_t words_for(std::span<const std::string_view> values) noexcept {
-  std::size_t n = values.size();
+  std::size_t n = length_words(values.size());
   for (const auto v : values) n += (v.size() + 7) / 8;
   return n;
 }
+
+/// Label values longer than this are refused (their length must fit the packed 32 bits).
+inline constexpr std::size_t max_label_value_bytes = 0xffffffffU;
 
 /// Bytes [at, at + 8) of `v` as a little-endian word, zero-padded past the end.
 /// A short tail is assembled byte by byte: a variable-length memcpy would be a call.
@@ -173,9 +177,12 @@ class family_core {
         cap_(spec.label_names.empty() ? 1 : static_cast<std::uint32_t>(spec.max_series < max_cap ? spec.max_series : max_cap)),
         cells_per_series_(cells_for(spec)), exemplar_slots_(exemplars ? exemplar_slots_for(spec) : 0),
         expire_after_(expire_after_seconds),
-        index_size_(std::bit_ceil(std::size_t{2} * (cap_ + 1))),
-        index_(new std::atomic<std::uint32_t>[index_size_]()),
-        chunks_(new std::atomic<series_record*>[chunk_count()]()) {
+        index_size_(std::bit_ceil(std::size_t{2} * cap_)),  // the overflow series is never indexed
+        narrow_(cap_ < 0xfffeU),
+        index_(narrow_ ? static_cast<void*>(new std::atomic<std::uint16_t>[index_size_]())
+                       : static_cast<void*>(new std::atomic<std::uint32_t>[index_size_]())),
+        chunks_(new std::atomic<series_record*>[chunk_count()]()),
+        expiry_(expire_after_seconds > 0 ? new expiry_state[std::size_t{cap_} + 1]() : nullptr) {
     if (spec.label_names.empty()) {
       lock held{mutex_};
       single_ = create_locked({}, hash_label_values({}), true);
@@ -194,7 +201,9 @@ class family_core {
     }
     for (word* w : retired_) delete[] w;
     delete[] chunks_;
-    delete[] index_;
+    if (narrow_) delete[] static_cast<std::atomic<std::uint16_t>*>(index_);
+    else delete[] static_cast<std::atomic<std::uint32_t>*>(index_);
+    delete[] expiry_;
   }
 
   [[nodiscard]] const family_spec& spec() const noexcept { return spec_; }
@@ -309,6 +318,19 @@ class family_core {
   friend class promcxx::registry;
   static constexpr std::uint32_t chunk_size = 64;
   static constexpr std::uint32_t tombstone = 0xffffffffU;
+
+  // Index entries hold record id + 1 (0 empty); 16 bits below 65534 series, 4 bytes a series less.
+  [[nodiscard]] std::uint32_t index_load(std::size_t pos, std::memory_order order) const noexcept {
+    if (narrow_) {
+      const std::uint16_t e = static_cast<const std::atomic<std::uint16_t>*>(index_)[pos].load(order);
+      return e == 0xffffU ? tombstone : e;
+    }
+    return static_cast<const std::atomic<std::uint32_t>*>(index_)[pos].load(order);
+  }
+  void index_store(std::size_t pos, std::uint32_t entry, std::memory_order order) noexcept {
+    if (narrow_) static_cast<std::atomic<std::uint16_t>*>(index_)[pos].store(static_cast<std::uint16_t>(entry), order);
+    else static_cast<std::atomic<std::uint32_t>*>(index_)[pos].store(entry, order);
+  }
   static constexpr std::uint32_t max_cap = (1U << 28);
 
   static std::uint32_t cells_for(const family_spec& spec) noexcept {
@@ -330,7 +352,7 @@ class family_core {
   series_record* find_record(std::span<const std::string_view> values, std::uint64_t hash) const noexcept {
     const std::size_t mask = index_size_ - 1;
     for (std::size_t pos = hash & mask, probes = 0; probes <= mask; pos = (pos + 1) & mask, ++probes) {
-      const std::uint32_t entry = index_[pos].load(std::memory_order_acquire);
+      const std::uint32_t entry = index_load(pos, std::memory_order_acquire);
       if (entry == 0) return nullptr;
       if (entry == tombstone) continue;
       series_record& r = record(entry - 1);
@@ -347,7 +369,7 @@ class family_core {
   std::uint32_t find(std::span<const std::string_view> values, std::uint64_t hash) const noexcept {
     const std::size_t mask = index_size_ - 1;
     for (std::size_t pos = hash & mask, probes = 0; probes <= mask; pos = (pos + 1) & mask, ++probes) {
-      const std::uint32_t entry = index_[pos].load(std::memory_order_acquire);
+      const std::uint32_t entry = index_load(pos, std::memory_order_acquire);
       if (entry == 0) return no_series;
       if (entry == tombstone) continue;
       const series_record& r = record(entry - 1);
@@ -363,12 +385,12 @@ class family_core {
   static bool same_values(const series_record& r, std::span<const std::string_view> values) noexcept {
     const word* w = r.words.load(std::memory_order_acquire);
     if (w == nullptr) return values.empty();
-    std::size_t at = 0;
-    for (const auto v : values) {
-      if (w[at++].load(std::memory_order_relaxed) != v.size()) return false;
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (((w[i / 2].load(std::memory_order_relaxed) >> (32 * (i % 2))) & 0xffffffffU) != values[i].size()) return false;
+    std::size_t at = length_words(values.size());
+    for (const auto v : values)
       for (std::size_t i = 0; i < v.size(); i += 8)
         if (w[at++].load(std::memory_order_relaxed) != word_of(v, i)) return false;
-    }
     return true;
   }
 
@@ -376,11 +398,12 @@ class family_core {
     views.clear();
     scratch_.clear();
     const word* w = r.words.load(std::memory_order_relaxed);
-    std::size_t at = 0;
+    const std::size_t labels = spec_.label_names.size();
+    std::size_t at = length_words(labels);
     std::vector<std::size_t>& sizes = scratch_sizes_;
     sizes.clear();
-    for (std::size_t label = 0; label < spec_.label_names.size(); ++label) {
-      const auto n = static_cast<std::size_t>(w[at++].load(std::memory_order_relaxed));
+    for (std::size_t label = 0; label < labels; ++label) {
+      const auto n = static_cast<std::size_t>((w[label / 2].load(std::memory_order_relaxed) >> (32 * (label % 2))) & 0xffffffffU);
       const std::size_t start = scratch_.size();
       scratch_.resize(start + n);
       for (std::size_t i = 0; i < n; i += 8) {
@@ -400,7 +423,7 @@ class family_core {
     bool valid = true;
     bool all_overflow = !values.empty();
     for (const auto v : values) {
-      valid = valid && is_valid_utf8(v);
+      valid = valid && v.size() <= max_label_value_bytes && is_valid_utf8(v);
       all_overflow = all_overflow && v == overflow_label_value;
     }
     PROMCXX_ASSERT(valid, "label values must be valid UTF-8");
@@ -444,18 +467,20 @@ class family_core {
     word* w = r.words.load(std::memory_order_relaxed);
     if (needed > r.word_capacity) {
       // A racing lookup may still read the old words: keep them until the family goes.
-      if (r.word_storage != nullptr) retired_.push_back(r.word_storage);
+      if (w != nullptr) retired_.push_back(w);
       const std::size_t doubled = std::size_t{r.word_capacity} * 2;
       const std::size_t capacity = needed > doubled ? needed : doubled;
-      r.word_storage = new word[capacity]();
+      w = new word[capacity]();
       r.word_capacity = static_cast<std::uint32_t>(capacity);
-      w = r.word_storage;
     }
-    std::size_t at = 0;
-    for (const auto v : values) {
-      w[at++].store(v.size(), std::memory_order_relaxed);
+    for (std::size_t i = 0; i < length_words(values.size()); ++i) {
+      std::uint64_t lengths = values[2 * i].size();
+      if (2 * i + 1 < values.size()) lengths |= static_cast<std::uint64_t>(values[2 * i + 1].size()) << 32;
+      w[i].store(lengths, std::memory_order_relaxed);
+    }
+    std::size_t at = length_words(values.size());
+    for (const auto v : values)
       for (std::size_t i = 0; i < v.size(); i += 8) w[at++].store(word_of(v, i), std::memory_order_relaxed);
-    }
     r.words.store(w, std::memory_order_release);
   }
 
@@ -479,15 +504,14 @@ class family_core {
     r.live = true;
     r.permanent = permanent;
     r.created = now_seconds();
-    r.last_change = r.created;
-    r.fingerprint = 0;
+    if (expiry_ != nullptr) expiry_[id] = {0, r.created};
     r.seq.store(seq + 2, std::memory_order_release);
     const std::size_t mask = index_size_ - 1;
     for (std::size_t pos = hash & mask;; pos = (pos + 1) & mask) {
-      const std::uint32_t entry = index_[pos].load(std::memory_order_relaxed);
+      const std::uint32_t entry = index_load(pos, std::memory_order_relaxed);
       if (entry == 0 || entry == tombstone) {
         if (entry == tombstone) --tombstones_;
-        index_[pos].store(id + 1, std::memory_order_release);
+        index_store(pos, id + 1, std::memory_order_release);
         break;
       }
     }
@@ -505,9 +529,9 @@ class family_core {
     r.seq.store(seq + 2, std::memory_order_release);
     const std::size_t mask = index_size_ - 1;
     for (std::size_t pos = r.hash.load(std::memory_order_relaxed) & mask;; pos = (pos + 1) & mask) {
-      const std::uint32_t entry = index_[pos].load(std::memory_order_relaxed);
+      const std::uint32_t entry = index_load(pos, std::memory_order_relaxed);
       if (entry == id + 1) {
-        index_[pos].store(tombstone, std::memory_order_release);
+        index_store(pos, tombstone, std::memory_order_release);
         ++tombstones_;
         break;
       }
@@ -524,14 +548,14 @@ class family_core {
 
   /// Drops tombstones. Lookups racing the rebuild may miss and take the locked path, which waits for it.
   void rebuild_index_locked() {
-    for (std::size_t pos = 0; pos < index_size_; ++pos) index_[pos].store(0, std::memory_order_relaxed);
+    for (std::size_t pos = 0; pos < index_size_; ++pos) index_store(pos, 0, std::memory_order_relaxed);
     const std::size_t mask = index_size_ - 1;
     for (std::uint32_t id = 0; id < next_unused_; ++id) {
       const series_record& r = record(id);
       if (!r.live) continue;
       for (std::size_t pos = r.hash.load(std::memory_order_relaxed) & mask;; pos = (pos + 1) & mask) {
-        if (index_[pos].load(std::memory_order_relaxed) == 0) {
-          index_[pos].store(id + 1, std::memory_order_release);
+        if (index_load(pos, std::memory_order_relaxed) == 0) {
+          index_store(pos, id + 1, std::memory_order_release);
           break;
         }
       }
@@ -577,10 +601,11 @@ class family_core {
       series_record& r = record(id);
       if (!r.live || r.permanent) continue;
       const double f = fingerprint_of(r);
-      if (f != r.fingerprint) {
-        r.fingerprint = f;
-        r.last_change = now;
-      } else if (now - r.last_change >= expire_after_) {
+      expiry_state& e = expiry_[id];
+      if (f != e.fingerprint) {
+        e.fingerprint = f;
+        e.last_change = now;
+      } else if (now - e.last_change >= expire_after_) {
         remove_locked(id);
         ++removed;
       }
@@ -596,8 +621,14 @@ class family_core {
   const std::uint32_t exemplar_slots_;
   const double expire_after_;
   const std::size_t index_size_;
-  std::atomic<std::uint32_t>* index_;   // 0 empty, tombstone, else record id + 1
+  const bool narrow_;
+  void* index_;  // atomic uint16 or uint32 entries: 0 empty, all ones a tombstone, else record id + 1
   std::atomic<series_record*>* chunks_;  // records by id / chunk_size; id cap_ = overflow
+  struct expiry_state {
+    double fingerprint = 0;  // sum of the series' values at the last scrape
+    double last_change = 0;  // when a scrape last saw them move
+  };
+  expiry_state* expiry_;  // by record id; only for families with idle expiry
   mutable mutex mutex_;
   std::uint32_t single_ = no_series;
   std::uint32_t next_unused_ = 0;
