@@ -77,13 +77,13 @@ constexpr const char* callback_family_problem(bool counter, std::string_view nam
 template <class F>
 void run_callback(collect_sink& sink, const F& f, std::span<const std::string_view> label_names) {
   callback_sink out{sink, label_names};
-  try {
+  PROMCXX_TRY {
     if constexpr (std::is_invocable_v<const F&, callback_sink&>) {
       f(out);
     } else {
       out(static_cast<double>(f()));
     }
-  } catch (...) {
+  } PROMCXX_CATCH_ALL {
     sink.count_error();  // a throwing callback loses its value, never the scrape
   }
 }
@@ -162,7 +162,7 @@ class callback_family final : public collector {
   }
   callback_family(registry& reg, metric_type type, std::string name, std::string help, std::function<double()> f)
       : type_(type), name_(std::move(name)), help_(std::move(help)) {
-    if (!f) throw std::invalid_argument("promcxx::callback_family: empty callback");
+    if (!f) PROMCXX_THROW(std::invalid_argument("promcxx::callback_family: empty callback"));
     f_ = [g = std::move(f)](callback_sink& out) { out(g()); };
     init(reg);
   }
@@ -175,11 +175,11 @@ class callback_family final : public collector {
  private:
   void init(registry& reg) {
     if (type_ != metric_type::gauge && type_ != metric_type::counter)
-      throw std::invalid_argument("promcxx::callback_family: the type must be gauge or counter");
-    if (!f_) throw std::invalid_argument("promcxx::callback_family: empty callback");
+      PROMCXX_THROW(std::invalid_argument("promcxx::callback_family: the type must be gauge or counter"));
+    if (!f_) PROMCXX_THROW(std::invalid_argument("promcxx::callback_family: empty callback"));
     for (const auto& n : label_storage_) label_views_.emplace_back(n);
     if (const char* problem = detail::callback_family_problem(type_ == metric_type::counter, name_, help_, label_views_))
-      throw std::invalid_argument("promcxx::callback_family: \"" + name_ + "\": " + problem);
+      PROMCXX_THROW(std::invalid_argument("promcxx::callback_family: \"" + name_ + "\": " + problem));
     reg.add(*this);
   }
 

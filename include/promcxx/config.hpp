@@ -13,6 +13,20 @@
 /// log or count instead; tests redefine it to throw. The default aborts with
 /// the message in debug builds and compiles to nothing under NDEBUG. Whatever
 /// the macro does, the metric is left unchanged when a contract is broken.
+/// PROMCXX_THROW(exception): throws, or with exceptions disabled (-fno-exceptions)
+/// prints the message and aborts, like a failed PROMCXX_ASSERT.
+#if defined(__cpp_exceptions)
+#  define PROMCXX_THROW(...) throw __VA_ARGS__
+#  define PROMCXX_TRY try
+#  define PROMCXX_CATCH_ALL catch (...)
+#  define PROMCXX_RETHROW throw
+#else
+#  define PROMCXX_THROW(...) ::promcxx::detail::throw_disabled(__VA_ARGS__)
+#  define PROMCXX_TRY if (true)
+#  define PROMCXX_CATCH_ALL else
+#  define PROMCXX_RETHROW std::abort()  // unreachable: the PROMCXX_TRY branch always runs
+#endif
+
 #ifndef PROMCXX_ASSERT
 #  ifdef NDEBUG
 #    define PROMCXX_ASSERT(condition, message) static_cast<void>(0)
@@ -33,6 +47,13 @@
 
 namespace promcxx::detail {
 
+/// PROMCXX_THROW without exceptions: the message, then abort.
+template <class E>
+[[noreturn]] PROMCXX_COLD void throw_disabled(const E& e) noexcept {
+  std::fprintf(stderr, "%s\n", e.what());
+  std::abort();
+}
+
 [[noreturn]] PROMCXX_COLD inline void assert_fail(const char* file, int line, const char* message) noexcept {
   std::fprintf(stderr, "%s:%d: promcxx contract violated: %s\n", file, line, message);
   std::abort();
@@ -43,8 +64,13 @@ constexpr bool is_nan(double v) noexcept { return v != v; }
 
 /// Wall-clock seconds since the Unix epoch (creation times, exemplar timestamps).
 inline double now_seconds() noexcept {
+#if defined(_WIN32) && !defined(_UCRT)
+  timespec ts{};  // msvcrt has no timespec_get; MinGW's winpthreads supplies clock_gettime
+  clock_gettime(CLOCK_REALTIME, &ts);
+#else
   std::timespec ts{};
   std::timespec_get(&ts, TIME_UTC);
+#endif
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 

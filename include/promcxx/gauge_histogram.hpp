@@ -129,7 +129,7 @@ class gauge_histogram final : public collector {
   [[nodiscard]] handle labels(const Values&... values) {
     std::array<std::string, label_count> key{std::string(std::string_view(values))...};
     for (const auto& v : key)
-      if (!detail::is_valid_utf8(v)) throw std::invalid_argument("promcxx::gauge_histogram: label value is not valid UTF-8");
+      if (!detail::is_valid_utf8(v)) PROMCXX_THROW(std::invalid_argument("promcxx::gauge_histogram: label value is not valid UTF-8"));
     std::lock_guard lock{mutex_};
     auto& slot = series_[key];
     if (!slot) slot = std::make_unique<series_type>();

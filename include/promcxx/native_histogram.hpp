@@ -596,12 +596,12 @@ class native_histogram_family final : public collector {
   }
   native_histogram_series& labels(std::span<const std::string_view> values) {
     if (values.size() != label_names_.size())
-      throw std::invalid_argument("promcxx::native_histogram: \"" + name_ + "\" takes " +
-                                  std::to_string(label_names_.size()) + " label values");
+      PROMCXX_THROW(std::invalid_argument("promcxx::native_histogram: \"" + name_ + "\" takes " +
+                                  std::to_string(label_names_.size()) + " label values"));
     std::string key;
     for (const auto v : values) {
       if (!detail::is_valid_utf8(v))
-        throw std::invalid_argument("promcxx::native_histogram: label values must be valid UTF-8");
+        PROMCXX_THROW(std::invalid_argument("promcxx::native_histogram: label values must be valid UTF-8"));
       key.append(v);
       key.push_back('\xff');  // never in UTF-8: separates values unambiguously
     }
@@ -616,7 +616,7 @@ class native_histogram_family final : public collector {
   /// The unlabelled series (only for families without label names).
   void observe(double v) {
     if (unlabelled_ == nullptr)
-      throw std::invalid_argument("promcxx::native_histogram: \"" + name_ + "\" has labels; use labels(...)");
+      PROMCXX_THROW(std::invalid_argument("promcxx::native_histogram: \"" + name_ + "\" has labels; use labels(...)"));
     unlabelled_->observe(v);
   }
 
@@ -651,7 +651,7 @@ class native_histogram_family final : public collector {
 
   void check() const {
     const auto fail = [this](const std::string& rule) {
-      throw std::invalid_argument("promcxx::native_histogram: \"" + name_ + "\": " + rule);
+      PROMCXX_THROW(std::invalid_argument("promcxx::native_histogram: \"" + name_ + "\": " + rule));
     };
     if (!detail::is_metric_name(name_) || detail::has_reserved_suffix(name_) || detail::has_suffix(name_, "_total"))
       fail("invalid metric name");

@@ -252,7 +252,7 @@ class quantile_summary final : public collector {
   [[nodiscard]] quantile_summary_handle labels(const Values&... values) {
     std::array<std::string, label_count> key{std::string(std::string_view(values))...};
     for (const auto& v : key)
-      if (!detail::is_valid_utf8(v)) throw std::invalid_argument("promcxx::quantile_summary: label value is not valid UTF-8");
+      if (!detail::is_valid_utf8(v)) PROMCXX_THROW(std::invalid_argument("promcxx::quantile_summary: label value is not valid UTF-8"));
     std::lock_guard lock{series_mutex_};
     auto& slot = series_[key];
     if (!slot) slot = make_series();

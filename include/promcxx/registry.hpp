@@ -155,7 +155,7 @@ class registry {
   /// registered family, or a label clashes with a constant label of this registry.
   void add(detail::family_core& family) {
     detail::lock held{mutex_};
-    if (const auto broken = admits(family); broken != detail::rule::none) throw family_error(broken, message(broken, family.spec().name));
+    if (const auto broken = admits(family); broken != detail::rule::none) PROMCXX_THROW(family_error(broken, message(broken, family.spec().name)));
     link(family);
   }
 
@@ -173,7 +173,7 @@ class registry {
 
   void add(collector& c) {
     detail::lock held{mutex_};
-    if (c.owner_ != nullptr) throw std::invalid_argument("promcxx::registry: collector is already registered");
+    if (c.owner_ != nullptr) PROMCXX_THROW(std::invalid_argument("promcxx::registry: collector is already registered"));
     c.next_ = collectors_;
     c.owner_ = this;
     collectors_ = &c;
@@ -219,6 +219,7 @@ class registry {
   template <class Family>
   Family* try_define(std::string_view name, std::string_view help, std::span<const std::string_view> label_names,
                      const family_options& options, detail::rule& error) noexcept {
+#if defined(__cpp_exceptions)
     try {
       error = detail::rule::none;
       return &define<Family>(name, help, label_names, options);
@@ -228,6 +229,11 @@ class registry {
       error = detail::rule::out_of_memory;
     }
     return nullptr;
+#else
+    // TODO(lead): check admission before defining, so this reports instead of aborting.
+    error = detail::rule::none;
+    return &define<Family>(name, help, label_names, options);
+#endif
   }
 
   /// Removes (and destroys) a runtime-defined family; its handles must not be used afterwards.
@@ -253,13 +259,13 @@ class registry {
     for (const auto& l : labels) {
       if (!detail::is_label_name(l.name) || detail::is_reserved_label_name(l.name) || l.name == "le" ||
           l.name == "quantile")
-        throw std::invalid_argument("promcxx::registry: invalid constant label name \"" + std::string(l.name) + "\"");
+        PROMCXX_THROW(std::invalid_argument("promcxx::registry: invalid constant label name \"" + std::string(l.name) + "\""));
       if (!detail::is_valid_utf8(l.value))
-        throw std::invalid_argument("promcxx::registry: constant label \"" + std::string(l.name) +
-                                    "\" has a value that is not valid UTF-8");
+        PROMCXX_THROW(std::invalid_argument("promcxx::registry: constant label \"" + std::string(l.name) +
+                                    "\" has a value that is not valid UTF-8"));
       for (const auto& c : checked)
         if (c.first == l.name)
-          throw std::invalid_argument("promcxx::registry: constant label \"" + std::string(l.name) + "\" given twice");
+          PROMCXX_THROW(std::invalid_argument("promcxx::registry: constant label \"" + std::string(l.name) + "\" given twice"));
       checked.emplace_back(l.name, l.value);
     }
     detail::lock held{mutex_};
@@ -267,8 +273,8 @@ class registry {
       for (const auto& name : f->spec().label_names)
         for (const auto& c : checked)
           if (c.first == name)
-            throw std::invalid_argument("promcxx::registry: metric \"" + std::string(f->spec().name) +
-                                        "\" already declares constant label \"" + c.first + "\"");
+            PROMCXX_THROW(std::invalid_argument("promcxx::registry: metric \"" + std::string(f->spec().name) +
+                                        "\" already declares constant label \"" + c.first + "\""));
     const_labels_ = std::move(checked);
   }
 
@@ -327,19 +333,19 @@ class registry {
     owned.states = options.states;
     owned.point_views();
     if (const auto broken = detail::first_broken_rule(owned.view(type, options.max_series)); broken != detail::rule::none)
-      throw family_error(broken, message(broken, name));
+      PROMCXX_THROW(family_error(broken, message(broken, name)));
     auto* family = new Family(owned, options);
     const owned_family entry{family, [](detail::family_core* f) { delete static_cast<Family*>(f); }};
     detail::lock held{mutex_};
     if (const auto broken = admits(*family); broken != detail::rule::none) {
       entry.destroy(family);
-      throw family_error(broken, message(broken, name));
+      PROMCXX_THROW(family_error(broken, message(broken, name)));
     }
-    try {
+    PROMCXX_TRY {
       owned_.push_back(entry);
-    } catch (...) {
+    } PROMCXX_CATCH_ALL {
       entry.destroy(family);
-      throw;
+      PROMCXX_RETHROW;
     }
     link(*family);
     return *family;

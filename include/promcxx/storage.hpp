@@ -329,9 +329,9 @@ class cell_allocator {
   void release(std::uint32_t first, std::uint32_t count) noexcept {
     if (first == 0 || count == 0) return;
     lock held{mutex_};
-    try {
+    PROMCXX_TRY {
       free_ranges_.push_back({first, count});
-    } catch (...) {
+    } PROMCXX_CATCH_ALL {
       // Out of memory while freeing: the range is lost for reuse, nothing else.
     }
   }
