@@ -366,8 +366,38 @@ class collect_sink {
   bool open_ = false;
 };
 
+namespace detail {
+
+/// The registries this thread is collecting, innermost first: a collector that
+/// scrapes the registry it runs in would otherwise wait for its own lock forever.
+struct collecting {
+  const registry* r;
+  const collecting* outer;
+  static inline thread_local const collecting* innermost = nullptr;
+
+  [[nodiscard]] static bool active(const registry* r) noexcept {
+    for (const collecting* c = innermost; c != nullptr; c = c->outer)
+      if (c->r == r) return true;
+    return false;
+  }
+};
+
+} // namespace detail
+
 inline void registry::collect(snapshot& out) const {
   out.clear();
+  if (detail::collecting::active(this)) [[unlikely]] {
+    // Re-entered from one of this registry's collectors: an empty result and a
+    // counted error instead of a deadlock; the outer scrape goes on.
+    collect_errors_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const detail::collecting frame{this, detail::collecting::innermost};
+  detail::collecting::innermost = &frame;
+  struct pop_frame {
+    const detail::collecting& f;
+    ~pop_frame() { detail::collecting::innermost = f.outer; }
+  } pop{frame};
   detail::lock held{mutex_};
   collect_sink sink{out, const_labels_};
   std::uint64_t rejected_total = 0;

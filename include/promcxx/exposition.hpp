@@ -83,7 +83,21 @@ inline void encode(const snapshot& snap, exposition_format format, std::string& 
 /// Collects `reg` and encodes it into `out` (cleared first; its capacity is
 /// reused, and so is a per-thread snapshot, so repeated scrapes stop allocating).
 inline void render(registry& reg, exposition_format format, std::string& out) {
-  thread_local snapshot snap;
+  thread_local snapshot snap;  // reused: steady scrapes allocate nothing
+  thread_local bool snap_in_use = false;
+  if (snap_in_use) [[unlikely]] {
+    // A collector renders (another registry) inside a scrape on this thread: the
+    // per-thread snapshot is still being filled, so this render gets its own.
+    snapshot nested;
+    reg.collect(nested);
+    out.clear();
+    encode(nested, format, out);
+    return;
+  }
+  snap_in_use = true;
+  struct release {
+    ~release() { snap_in_use = false; }
+  } done;
   reg.collect(snap);
   out.clear();
   encode(snap, format, out);

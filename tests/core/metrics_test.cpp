@@ -287,3 +287,49 @@ TEST_CASE("negotiate: the Go client's rules") {
         "application/openmetrics-text; version=1.0.0; charset=utf-8");
   CHECK(promcxx::content_type(exposition_format::text_0_0_4) == "text/plain; version=0.0.4; charset=utf-8");
 }
+
+namespace {
+
+/// Renders a registry from inside a scrape, as a bridging collector might.
+struct rendering_collector final : promcxx::collector {
+  promcxx::registry* target = nullptr;
+  mutable std::string inner;
+  void collect(promcxx::collect_sink& sink) const override {
+    promcxx::render(*target, promcxx::exposition_format::text_0_0_4, inner);
+    if (sink.family("bridge_inner_bytes", "Bytes the inner render produced.", promcxx::metric_type::gauge))
+      sink.sample({}, static_cast<double>(inner.size()));
+  }
+};
+
+} // namespace
+
+TEST_CASE("regression: a collector that renders another registry no longer corrupts the outer scrape") {
+  promcxx::registry outer;
+  promcxx::registry other;
+  promcxx::counter<"outer_total", "Outer.", promcxx::labels<"k">> outer_counter{outer};
+  promcxx::gauge<"other_level", "Other."> other_gauge{other};
+  outer_counter.labels("a").inc(2);
+  other_gauge.set(7);
+  rendering_collector bridge;
+  bridge.target = &other;
+  outer.add(bridge);
+  const auto text = text_of(outer);
+  CHECK(contains(text, "outer_total{k=\"a\"} 2\n"));
+  CHECK(contains(bridge.inner, "other_level 7\n"));
+  CHECK(contains(text, "bridge_inner_bytes " + std::to_string(bridge.inner.size()) + "\n"));
+  outer.remove(bridge);
+}
+
+TEST_CASE("regression: a collector that renders its own registry gets an empty page and a counted error, no deadlock") {
+  promcxx::registry reg;
+  promcxx::counter<"self_total", "Self."> self{reg};
+  self.inc();
+  rendering_collector loop;
+  loop.target = &reg;
+  reg.add(loop);
+  const auto text = text_of(reg);
+  CHECK(loop.inner.empty());
+  CHECK(contains(text, "self_total 1\n"));
+  CHECK(contains(text, "promcxx_collect_errors_total 1\n"));
+  reg.remove(loop);
+}
