@@ -435,6 +435,25 @@ inline void registry::collect(snapshot& out) const {
     out.values.push_back(static_cast<double>(dropped));
     sink.end_family();
   }
+  // Bad data is dropped process-wide too (config.hpp): shown by the default registry, by kind.
+  if (this == &default_registry()) {
+    bool any = false;
+    for (const auto& c : detail::bad_data_counts) any = any || c.load(std::memory_order_relaxed) > 0;
+    if (any) {
+      sink.begin_trusted_family("promcxx_bad_data_total",
+                                "Values dropped because they were invalid data (invalid label values, NaN observations, "
+                                "negative counter increments, over-long exemplars, undeclared states), by kind.",
+                                metric_type::counter, {}, {}, {}, bad_data_label_names);
+      for (std::size_t k = 0; k < detail::bad_data_kinds; ++k) {
+        if (const auto n = detail::bad_data_counts[k].load(std::memory_order_relaxed); n > 0) {
+          const std::string_view value[] = {detail::bad_data_names[k]};
+          sink.begin_trusted_series(value, 0);
+          out.values.push_back(static_cast<double>(n));
+        }
+      }
+      sink.end_family();
+    }
+  }
   if (out.families.size() != registered_families) sort_and_dedupe(out);
   collect_errors_.fetch_add(sink.errors(), std::memory_order_relaxed);
   if (const auto errors = collect_errors_.load(std::memory_order_relaxed); errors > 0) {

@@ -3,6 +3,7 @@
 #define PROMCXX_CONFIG_HPP
 
 #include <atomic>   // detail::mutex
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>   // std::fprintf in the default assert handler
 #include <cstdlib>  // std::abort
@@ -28,6 +29,7 @@
 #endif
 
 #ifndef PROMCXX_ASSERT
+#  define PROMCXX_ASSERT_IS_DEFAULT 1
 #  ifdef NDEBUG
 #    define PROMCXX_ASSERT(condition, message) static_cast<void>(0)
 #  else
@@ -35,6 +37,18 @@
        ((condition) ? static_cast<void>(0)                                          \
                     : ::promcxx::detail::assert_fail(__FILE__, __LINE__, (message)))
 #  endif
+#endif
+
+/// PROMCXX_BAD_DATA(kind, message): a value that arrived at run time is refused
+/// (an invalid label value, a NaN observation, a negative counter increment, an
+/// over-long exemplar, an undeclared state). Such values are data, not programming
+/// errors: they are dropped and counted in `promcxx_bad_data_total{kind}`, and never
+/// abort, whatever the build mode. Only a user-defined PROMCXX_ASSERT (tests make
+/// it throw) also sees them.
+#if defined(PROMCXX_ASSERT_IS_DEFAULT)
+#  define PROMCXX_BAD_DATA(kind, message) ::promcxx::detail::count_bad_data(kind)
+#else
+#  define PROMCXX_BAD_DATA(kind, message) (::promcxx::detail::count_bad_data(kind), PROMCXX_ASSERT(false, message))
 #endif
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -52,6 +66,18 @@ template <class E>
 [[noreturn]] PROMCXX_COLD void throw_disabled(const E& e) noexcept {
   std::fprintf(stderr, "%s\n", e.what());
   std::abort();
+}
+
+/// What kind of bad data was dropped (the `kind` label of promcxx_bad_data_total).
+enum class bad_data : std::uint8_t { label_value, observation_nan, counter_decrease, exemplar, unknown_state };
+inline constexpr std::size_t bad_data_kinds = 5;
+inline constexpr const char* bad_data_names[bad_data_kinds] = {"label_value", "observation_nan", "counter_decrease",
+                                                               "exemplar", "unknown_state"};
+/// Process-wide counts by kind.
+inline constinit std::atomic<std::uint64_t> bad_data_counts[bad_data_kinds] = {};
+
+PROMCXX_COLD inline void count_bad_data(bad_data kind) noexcept {
+  bad_data_counts[static_cast<std::size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
 }
 
 [[noreturn]] PROMCXX_COLD inline void assert_fail(const char* file, int line, const char* message) noexcept {

@@ -226,7 +226,7 @@ class family_core {
   /// Never fails: past the cap, or for invalid UTF-8, the overflow series.
   series_record& find_or_create(std::span<const std::string_view> values) {
     if (values.size() != spec_.label_names.size()) [[unlikely]] {
-      PROMCXX_ASSERT(false, "labels(...) takes exactly one value per declared label name");
+      PROMCXX_BAD_DATA(bad_data::label_value, "labels(...) takes exactly one value per declared label name");
       return record(overflow_locked_entry());
     }
     const std::uint64_t hash = hash_label_values(values);
@@ -426,7 +426,7 @@ class family_core {
       valid = valid && v.size() <= max_label_value_bytes && is_valid_utf8(v);
       all_overflow = all_overflow && v == overflow_label_value;
     }
-    PROMCXX_ASSERT(valid, "label values must be valid UTF-8");
+    if (!valid) PROMCXX_BAD_DATA(bad_data::label_value, "label values must be valid UTF-8");
     lock held{mutex_};
     if (const auto found = find(values, hash); found != no_series) return found;
     if (!valid || all_overflow || live_count_ >= cap_) return overflow_locked(all_overflow);

@@ -83,14 +83,20 @@ class gauge_histogram_handle {
   gauge_histogram_handle(detail::gauge_histogram_series<Bounds>* s, const std::array<double, Bounds>* b) noexcept
       : series_(s), bounds_(b) {}
   /// `n` observations of value `v` enter the distribution.
-  void add(double v, std::int64_t n = 1) { check(v), series_->add(*bounds_, v, n); }
+  void add(double v, std::int64_t n = 1) {
+    if (valid(v)) series_->add(*bounds_, v, n);
+  }
   /// `n` observations of value `v` leave it.
-  void sub(double v, std::int64_t n = 1) { check(v), series_->add(*bounds_, v, -n); }
+  void sub(double v, std::int64_t n = 1) {
+    if (valid(v)) series_->add(*bounds_, v, -n);
+  }
 
  private:
-  static void check(double v) {
-    PROMCXX_ASSERT(!std::isnan(v), "gauge_histogram values must not be NaN");
-    static_cast<void>(v);
+  /// NaN is bad data: dropped and counted (promcxx_bad_data_total), never added.
+  static bool valid(double v) {
+    if (!std::isnan(v)) [[likely]] return true;
+    PROMCXX_BAD_DATA(detail::bad_data::observation_nan, "gauge_histogram values must not be NaN");
+    return false;
   }
   detail::gauge_histogram_series<Bounds>* series_;
   const std::array<double, Bounds>* bounds_;

@@ -86,7 +86,7 @@ class basic_counter_handle {
   /// so that a PROMCXX_ASSERT that throws can be used.)
   void inc(double amount) {
     if (!(amount >= 0)) [[unlikely]] {
-      PROMCXX_ASSERT(false, "counter increments must be non-negative and not NaN");
+      PROMCXX_BAD_DATA(detail::bad_data::counter_decrease, "counter increments must be non-negative and not NaN");
       return;
     }
     if (ref_.alive()) [[likely]] detail::counter_add(cell_, amount);
@@ -112,7 +112,7 @@ class basic_counter_handle {
   template <class Label>
   void inc_with(double amount, std::span<const Label> exemplar, bool names_checked) {
     if (!(amount >= 0)) [[unlikely]] {
-      PROMCXX_ASSERT(false, "counter increments must be non-negative and not NaN");
+      PROMCXX_BAD_DATA(detail::bad_data::counter_decrease, "counter increments must be non-negative and not NaN");
       return;
     }
     if (!ref_.alive()) [[unlikely]] return;
@@ -174,7 +174,7 @@ class basic_histogram_handle {
   /// since it would turn the sum into NaN forever.
   void observe(double v) {
     if (detail::is_nan(v)) [[unlikely]] {
-      PROMCXX_ASSERT(false, "histogram observations must not be NaN");
+      PROMCXX_BAD_DATA(detail::bad_data::observation_nan, "histogram observations must not be NaN");
       return;
     }
     if (ref_.alive()) [[likely]]
@@ -209,7 +209,7 @@ class basic_histogram_handle {
   template <class Label>
   void observe_with(double v, std::span<const Label> exemplar, bool names_checked) {
     if (detail::is_nan(v)) [[unlikely]] {
-      PROMCXX_ASSERT(false, "histogram observations must not be NaN");
+      PROMCXX_BAD_DATA(detail::bad_data::observation_nan, "histogram observations must not be NaN");
       return;
     }
     if (!ref_.alive()) [[unlikely]] return;
@@ -239,7 +239,7 @@ class runtime_histogram_handle {
 
   void observe(double v) {
     if (detail::is_nan(v)) [[unlikely]] {
-      PROMCXX_ASSERT(false, "histogram observations must not be NaN");
+      PROMCXX_BAD_DATA(detail::bad_data::observation_nan, "histogram observations must not be NaN");
       return;
     }
     if (ref_.alive()) [[likely]]
@@ -247,7 +247,7 @@ class runtime_histogram_handle {
   }
   void observe(double v, std::span<const label_pair> exemplar) {
     if (detail::is_nan(v)) [[unlikely]] {
-      PROMCXX_ASSERT(false, "histogram observations must not be NaN");
+      PROMCXX_BAD_DATA(detail::bad_data::observation_nan, "histogram observations must not be NaN");
       return;
     }
     if (!ref_.alive()) [[unlikely]] return;
@@ -284,7 +284,7 @@ class summary_handle {
   /// ignored, since it would turn the sum into NaN forever.
   void observe(double v) {
     if (detail::is_nan(v)) [[unlikely]] {
-      PROMCXX_ASSERT(false, "summary observations must not be NaN");
+      PROMCXX_BAD_DATA(detail::bad_data::observation_nan, "summary observations must not be NaN");
       return;
     }
     if (!ref_.alive()) [[unlikely]] return;
@@ -334,7 +334,7 @@ class stateset_handle {
   void set_state(std::string_view state) {
     const std::size_t i = detail::state_index(States::values, state);
     if (i == state_count) [[unlikely]] {
-      PROMCXX_ASSERT(false, "stateset: set_state() got a state that is not among the declared states");
+      PROMCXX_BAD_DATA(detail::bad_data::unknown_state, "stateset: set_state() got a state that is not among the declared states");
       return;
     }
     if (ref_.alive()) [[likely]] bits_->store(std::uint64_t{1} << i, std::memory_order_relaxed);
@@ -351,7 +351,7 @@ class stateset_handle {
   void set(std::string_view state, bool on) {
     const std::size_t i = detail::state_index(States::values, state);
     if (i == state_count) [[unlikely]] {
-      PROMCXX_ASSERT(false, "stateset: set() got a state that is not among the declared states");
+      PROMCXX_BAD_DATA(detail::bad_data::unknown_state, "stateset: set() got a state that is not among the declared states");
       return;
     }
     flip(i, on);

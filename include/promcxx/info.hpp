@@ -45,7 +45,7 @@ class info final : public detail::family_front<detail::descriptor<metric_type::i
     const std::array<std::string_view, label_count> v{std::string_view{values}...};
     for (const auto value : v) {
       if (!detail::is_valid_utf8(value)) [[unlikely]] {
-        PROMCXX_ASSERT(false, "info: label values must be valid UTF-8");
+        PROMCXX_BAD_DATA(detail::bad_data::label_value, "info: label values must be valid UTF-8");
         return;
       }
     }

@@ -161,7 +161,7 @@ class counter final : public detail::family_front<detail::descriptor<metric_type
   void inc(double amount) {
     static_assert(base::label_count == 0, "promcxx::counter: a labelled counter is updated through labels(...) or with<...>()");
     if (!(amount >= 0)) [[unlikely]] {
-      PROMCXX_ASSERT(false, "counter increments must be non-negative and not NaN");
+      PROMCXX_BAD_DATA(detail::bad_data::counter_decrease, "counter increments must be non-negative and not NaN");
       return;
     }
     detail::counter_add(cell_, amount);
@@ -267,7 +267,7 @@ class histogram final
     static_assert(base::label_count == 0,
                   "promcxx::histogram: a labelled histogram is updated through labels(...) or with<...>()");
     if (detail::is_nan(v)) [[unlikely]] {
-      PROMCXX_ASSERT(false, "histogram observations must not be NaN");
+      PROMCXX_BAD_DATA(detail::bad_data::observation_nan, "histogram observations must not be NaN");
       return;
     }
     detail::record_observation(first_cell_ + handle::bucket_index(v), first_cell_ + bound_count + 1, v);

@@ -184,7 +184,7 @@ class native_histogram_series {
   /// Records `v`. NaN breaks the contract (PROMCXX_ASSERT) and is otherwise ignored.
   void observe(double v) {
     if (std::isnan(v)) [[unlikely]] {
-      PROMCXX_ASSERT(false, "native histogram observations must not be NaN");
+      PROMCXX_BAD_DATA(detail::bad_data::observation_nan, "native histogram observations must not be NaN");
       return;
     }
     const auto n = count_and_hot_.fetch_add(1, std::memory_order_acq_rel);

@@ -124,7 +124,7 @@ class quantile_series {
 
   void observe(double v) {
     if (std::isnan(v)) [[unlikely]] {
-      PROMCXX_ASSERT(false, "quantile_summary observations must not be NaN");
+      PROMCXX_BAD_DATA(detail::bad_data::observation_nan, "quantile_summary observations must not be NaN");
       return;
     }
     std::lock_guard lock{mutex_};

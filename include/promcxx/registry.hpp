@@ -287,6 +287,7 @@ class registry {
   friend class collector;
   friend class detail::family_core;
   static constexpr std::string_view overflow_label_names[] = {"metric"};
+  static constexpr std::string_view bad_data_label_names[] = {"kind"};
 
   static std::string message(detail::rule broken, std::string_view name) {
     return std::string(detail::rule_message(broken)) + " (metric \"" + std::string(name) + "\")";

@@ -112,7 +112,7 @@ bool pack_exemplar(std::span<const Label> labels, packed_exemplar& out, bool nam
   }
   if (problem != nullptr) [[unlikely]] {
     exemplars_dropped.fetch_add(1, std::memory_order_relaxed);
-    PROMCXX_ASSERT(false, problem);
+    PROMCXX_BAD_DATA(bad_data::exemplar, problem);
     return false;
   }
   return true;
