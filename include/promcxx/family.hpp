@@ -95,7 +95,7 @@ struct series_record {
   std::atomic<std::uint64_t> hash{0};
   std::atomic<word*> words{nullptr};   // packed label values: per value its length, then its bytes
   std::uint32_t first_cell = 0;
-  bool permanent = false;  // unlabelled or label_values<...>: never removed
+  std::atomic<bool> permanent{false};  // unlabelled or label_values<...>: never removed (read by lock-free lookups)
   bool live = false;
   bool has_cells = false;
   std::atomic<std::uint64_t> bits{0};  // gauge value / stateset states
@@ -247,7 +247,7 @@ class family_core {
     return chunks_[id / chunk_size].load(std::memory_order_acquire)[id % chunk_size];
   }
   [[nodiscard]] static series_ref ref_of(const series_record& r) noexcept {
-    if (r.permanent) return {};
+    if (r.permanent.load(std::memory_order_relaxed)) return {};
     return {&r.generation, r.generation.load(std::memory_order_relaxed)};
   }
   [[nodiscard]] series_ref ref_of(std::uint32_t id) const noexcept { return ref_of(record(id)); }
@@ -502,7 +502,7 @@ class family_core {
     r.hash.store(hash, std::memory_order_relaxed);
     r.generation.fetch_add(1, std::memory_order_relaxed);
     r.live = true;
-    r.permanent = permanent;
+    if (r.permanent.load(std::memory_order_relaxed) != permanent) r.permanent.store(permanent, std::memory_order_relaxed);
     r.created = now_seconds();
     if (expiry_ != nullptr) expiry_[id] = {0, r.created};
     r.seq.store(seq + 2, std::memory_order_release);
