@@ -27,6 +27,7 @@ struct node_options {
   std::string tls_cert;      ///< --tls-cert: serve HTTPS with this PEM chain (needs tls_key)
   std::string tls_key;       ///< --tls-key: its private key
   std::string tls_client_ca; ///< --tls-client-ca: require client certificates signed by this CA (mTLS)
+  bool native_histograms = false; ///< --native-histograms: latencies also as native histograms
   bool help = false;
 };
 
@@ -43,7 +44,8 @@ inline constexpr std::string_view usage_text =
     "usage: mpc_node [--listen HOST:PORT] [--node-id ID] [--threshold T] [--total-nodes N]\n"
     "                [--byzantine-rate R] [--signature-failure-rate R] [--stall-presignatures]\n"
     "                [--drop-peers] [--tx-rate R] [--seed N] [--series N]\n"
-    "                [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--help]\n"
+    "                [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--native-histograms]\n"
+    "                [--help]\n"
     "\n"
     "Simulated MPC threshold-signing node serving mpc_* and process_* metrics on\n"
     "http://HOST:PORT/metrics (health check: /healthz).\n"
@@ -61,6 +63,9 @@ inline constexpr std::string_view usage_text =
     "                                (reloaded when the files change; needs a TLS build)\n"
     "  --tls-client-ca FILE          with --tls-cert: only clients presenting a certificate\n"
     "                                signed by this CA are served (mutual TLS)\n"
+    "  --native-histograms           also expose signing and consensus-round latencies as native\n"
+    "                                histograms (mpc_*_duration_native_seconds; Prometheus reads\n"
+    "                                them with --enable-feature=native-histograms, over protobuf)\n"
     "faults (for testing alerts):\n"
     "  --byzantine-rate R            chance 0..1 that a consensus round sees a Byzantine peer\n"
     "                                (double vote, invalid signature, timeout or malformed\n"
@@ -176,6 +181,7 @@ inline node_options parse_options(const std::vector<std::string_view>& args) {
     else if (flag == "--tls-cert") o.tls_cert = detail::non_empty(flag, value());
     else if (flag == "--tls-key") o.tls_key = detail::non_empty(flag, value());
     else if (flag == "--tls-client-ca") o.tls_client_ca = detail::non_empty(flag, value());
+    else if (flag == "--native-histograms") { no_value(); o.native_histograms = true; }
     else if (flag.starts_with("-")) throw usage_error("unknown option " + detail::quoted(flag));
     else throw usage_error("unexpected argument " + detail::quoted(flag));
   }

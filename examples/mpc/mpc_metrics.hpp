@@ -16,6 +16,8 @@
 
 #include <promcxx/core.hpp>
 
+#include "native_latency.hpp"  // the same latencies as native histograms (--native-histograms)
+
 namespace mpc {
 
 /// States a transaction passes through; each entry into a state is counted.
@@ -177,6 +179,7 @@ inline void record_signature(protocol p, sign_result result, double duration_sec
     (ok ? metrics::signatures.with<"frost", "success">() : metrics::signatures.with<"frost", "failure">()).inc();
     metrics::signature_duration.with<"frost">().observe(duration_seconds);
   }
+  native_latency::observe_signature(to_string(p), duration_seconds);
 }
 
 /// Counts one network error.
@@ -205,6 +208,7 @@ inline void record_byzantine_violation(std::string_view type) noexcept {
 inline void record_signature(std::string_view protocol_name, std::string_view result, double duration_seconds) noexcept {
   metrics::signatures.labels(protocol_name, result).inc();
   metrics::signature_duration.labels(protocol_name).observe(duration_seconds);
+  native_latency::observe_signature(protocol_name, duration_seconds);
 }
 /// Counts a network error of type `type` (connection_refused, connection_reset, timeout, message_decode).
 inline void record_network_error(std::string_view type) noexcept { metrics::network_errors.labels(type).inc(); }
@@ -230,6 +234,7 @@ inline void record_vote_processing(double duration_seconds) noexcept {
 /// Observes the duration in seconds of one consensus round.
 inline void record_consensus_round(double duration_seconds) noexcept {
   metrics::consensus_round_duration.observe(duration_seconds);
+  native_latency::observe_consensus_round(duration_seconds);
 }
 
 } // namespace mpc

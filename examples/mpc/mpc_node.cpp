@@ -22,6 +22,7 @@
 
 #include "cli.hpp"
 #include "mpc_metrics.hpp"
+#include "native_latency.hpp"
 #include "workload.hpp"
 
 namespace {
@@ -71,6 +72,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   mpc::initialize_metrics(options.node_id, options.workload.threshold, options.workload.total_nodes);
+  if (options.native_histograms) mpc::native_latency::enable();
   for (std::size_t i = 0; i < options.series; ++i) synthetic_series(i).inc(static_cast<double>(i % 1000));
 
   std::optional<promcxx::http_server> server;
