@@ -1,93 +1,243 @@
 // promcxx: where counter and histogram values live.
 //
-// Design: one *slab* of 8-byte cells per writer thread. A series owns a cell
-// index; every slab has a cell at that index, written only by the slab's thread.
-// So an increment is a plain load, add and store on memory no other core writes
-// (relaxed atomics, no lock prefix, no cache-line ping-pong), close to the
-// cost of a `thread_local` add. A scrape sums the series' cell over all slabs.
+// Design: every writer thread has its own 8-byte cells. A series owns a cell
+// index; a thread that writes the series writes the cell at that index in its
+// own storage, and no other core writes there. So an increment is a plain load,
+// add and store (relaxed atomics, no lock prefix, no cache-line ping-pong), close
+// to the cost of a `thread_local` add. A read sums the cell over the threads
+// that have written it.
 //
-// - Cells of one thread are packed densely: a counter series costs 8 bytes per
-//   writer thread, not a padded cache line per shard.
-// - A slab is virtual address space reserved with mmap(MAP_NORESERVE); the
-//   kernel supplies zeroed pages on first touch, so slabs never grow, copy or
-//   allocate on the hot path.
-// - A slab outlives its thread: on thread exit it goes to a free list and the
-//   next new thread adopts it, values included. Counts are never lost and a sum
-//   never goes backwards.
-// - Should the kernel refuse a new slab, the thread falls back to one shared
-//   slab updated with atomic read-modify-write: slower, never wrong.
+// Layout (chosen by measurement, bench/results/latest.md "Scaling"):
+// - Cells come in *pages* of 64 (512 bytes). A thread gets a page only when it
+//   first writes a cell in it, so memory follows what a thread touches: a thread
+//   that writes three families costs a few pages, not a copy of the cell space.
+//   Pages come from a small arena, zeroed explicitly: nothing relies on lazily
+//   committed memory or overcommit, so it behaves the same on Windows, macOS, the
+//   BSDs and Linux with `vm.overcommit_memory=2`.
+// - A thread finds its page through a two-level directory (512 x 512 pages =
+//   2^24 cells): three dependent loads that stay in L1 on a hot path.
+// - Every page also joins the list of pages with the same page number. A read of
+//   a cell walks that list, so a scrape costs O(pages threads actually wrote),
+//   not O(series x threads): 1,024 threads that each wrote a share of the series
+//   cost about what one thread that wrote them all does.
+// - A series' cells never straddle a page (the allocator aligns ranges of up to
+//   64 cells), so a histogram observation updates its bucket and its sum through
+//   one page lookup.
+// - A thread's storage outlives the thread: on exit it goes to a free list and
+//   the next new thread adopts it, values included. Counts are never lost and a
+//   sum never goes backwards.
+// - Should memory run out for a private page, the write goes to a shared page
+//   updated with atomic read-modify-write: slower, never wrong.
 #ifndef PROMCXX_STORAGE_HPP
 #define PROMCXX_STORAGE_HPP
 
 #include <atomic>
-#include <bit>      // std::bit_cast: doubles are stored as bit patterns in 64-bit cells
+#include <bit>  // std::bit_cast: doubles are stored as bit patterns in 64-bit cells
 #include <cstddef>
 #include <cstdint>
+#include <cstring>  // std::memset: pages are zeroed when handed out
+#include <new>      // std::nothrow, std::align_val_t
 #include <vector>
-
-#if defined(_WIN32)
-#include <cstdlib>  // std::calloc: Windows commits reserved memory explicitly, see reserve_cells
-#else
-#include <sys/mman.h>  // mmap: lazily committed, zero-filled slabs
-#endif
 
 #include "config.hpp"
 
 #ifndef PROMCXX_MAX_CELLS
-#  if defined(_WIN32)
-/// Windows charges a slab's full size against the commit limit (see reserve_cells):
-/// 2^21 cells (16 MiB per writer thread) hold about 2 million counter series.
-#    define PROMCXX_MAX_CELLS (std::uint32_t{1} << 21)
-#  else
-/// Cells per slab (8 bytes each, address space only until touched): 2^24 cells
-/// hold about 16 million counter series or 1.1 million default histograms.
-#    define PROMCXX_MAX_CELLS (std::uint32_t{1} << 24)
-#  endif
+/// Size of the cell index space (8 bytes a cell, paid only where written):
+/// 2^24 cells hold about 16 million counter series or 1.1 million default histograms.
+#  define PROMCXX_MAX_CELLS (std::uint32_t{1} << 24)
 #endif
 
 namespace promcxx::detail {
 
 using cell = std::atomic<std::uint64_t>;
 
+inline constexpr std::uint32_t page_shift = 6;
+inline constexpr std::uint32_t cells_per_page = std::uint32_t{1} << page_shift;  // 512 bytes of cells
+inline constexpr std::uint32_t directory_shift = 9;
+inline constexpr std::uint32_t pages_per_directory = std::uint32_t{1} << directory_shift;
+inline constexpr std::uint32_t cells_per_directory = cells_per_page * pages_per_directory;
 inline constexpr std::uint32_t max_cells = PROMCXX_MAX_CELLS;
+inline constexpr std::uint32_t directory_count = (max_cells + cells_per_directory - 1) / cells_per_directory;
+static_assert(max_cells % cells_per_page == 0, "PROMCXX_MAX_CELLS: must be a multiple of 64 cells (one page)");
+static_assert(directory_count <= 4096, "PROMCXX_MAX_CELLS: at most 2^30 cells");
+
 /// Cell index 0 is never handed out: a series whose cells could not be
 /// allocated writes there, and nobody reads it.
-inline constexpr std::uint32_t discard_cell_block = 64;
+inline constexpr std::uint32_t discard_cell_block = cells_per_page;
 
-/// Zero-filled memory for `bytes` of cells, or nullptr. POSIX: address space
-/// only, the kernel supplies zeroed pages on first touch (MAP_NORESERVE where it
-/// exists; the BSDs and macOS overcommit anonymous mappings anyway). Windows
-/// does not commit reserved pages on touch, so the block is committed up front
-/// (calloc of a large block is VirtualAlloc(MEM_COMMIT): charged against the
-/// commit limit, physical pages still arrive zeroed on first touch).
-inline void* reserve_cells(std::size_t bytes) noexcept {
-#if defined(_WIN32)
-  return std::calloc(bytes, 1);
-#else
-#  if defined(MAP_NORESERVE)
-  constexpr int no_reserve = MAP_NORESERVE;
-#  else
-  constexpr int no_reserve = 0;
-#  endif
-  void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | no_reserve, -1, 0);
-  return memory == MAP_FAILED ? nullptr : memory;
-#endif
-}
-
-inline void release_cells(void* memory, [[maybe_unused]] std::size_t bytes) noexcept {
-#if defined(_WIN32)
-  std::free(memory);
-#else
-  ::munmap(memory, bytes);
-#endif
-}
-
-struct slab {
-  cell* cells = nullptr;
-  bool shared = false;              // the fallback slab: several writers, so read-modify-write
-  slab* next_in_all = nullptr;      // every slab ever made, for scrapes (append-only)
-  slab* next_free = nullptr;        // slabs whose thread exited
+struct alignas(64) cell_page {
+  cell cells[cells_per_page];
+  const cell_page* next_same_number = nullptr;  // immutable once the page is published
 };
+
+/// A thread's map from page number to its own page (null: not written yet).
+struct page_directory {
+  cell_page* pages[pages_per_directory];
+};
+
+/// Hands out zeroed pages and directories from 64 KiB blocks; they are never
+/// freed (a thread's storage is kept for the next thread), so this is a bump
+/// allocator. Off the hot path: a thread calls it once per page it first writes.
+class page_arena {
+ public:
+  constexpr page_arena() noexcept = default;
+  page_arena(const page_arena&) = delete;
+  page_arena& operator=(const page_arena&) = delete;
+
+  /// `bytes` zeroed bytes aligned to 64, or nullptr when memory is exhausted.
+  void* allocate(std::size_t bytes) noexcept {
+    bytes = (bytes + 63) & ~std::size_t{63};
+    lock held{mutex_};
+    if (bytes > left_) {
+      constexpr std::size_t block = std::size_t{64} << 10;
+      const std::size_t size = bytes > block ? bytes : block;
+      void* memory = ::operator new(size, std::align_val_t{64}, std::nothrow);
+      if (memory == nullptr) return nullptr;
+      next_ = static_cast<unsigned char*>(memory);
+      left_ = size;
+      reserved_ += size;
+    }
+    void* out = next_;
+    next_ += bytes;
+    left_ -= bytes;
+    std::memset(out, 0, bytes);
+    return out;
+  }
+
+  /// Bytes taken from the heap so far (for the memory report and its test).
+  [[nodiscard]] std::size_t reserved_bytes() const noexcept {
+    lock held{mutex_};
+    return reserved_;
+  }
+
+ private:
+  mutable mutex mutex_;
+  unsigned char* next_ = nullptr;
+  std::size_t left_ = 0;
+  std::size_t reserved_ = 0;
+};
+
+inline constinit page_arena global_page_arena;
+
+/// Per page number, the list of every page with that number (one per thread
+/// that wrote it, plus the shared fallback page). Readers walk it without a lock.
+class page_lists {
+ public:
+  constexpr page_lists() noexcept = default;
+
+  [[nodiscard]] const cell_page* first(std::uint32_t page_number) const noexcept {
+    const heads* h = directories_[page_number >> directory_shift].load(std::memory_order_acquire);
+    return h == nullptr ? nullptr : h->head[page_number & (pages_per_directory - 1)].load(std::memory_order_acquire);
+  }
+
+  /// Publishes a new (zeroed) page under its number; false when memory ran out.
+  bool link(std::uint32_t page_number, cell_page* page) noexcept {
+    heads* h = directories_[page_number >> directory_shift].load(std::memory_order_acquire);
+    if (h == nullptr) [[unlikely]] {
+      lock held{mutex_};
+      h = directories_[page_number >> directory_shift].load(std::memory_order_relaxed);
+      if (h == nullptr) {
+        h = static_cast<heads*>(global_page_arena.allocate(sizeof(heads)));
+        if (h == nullptr) return false;
+        directories_[page_number >> directory_shift].store(h, std::memory_order_release);
+      }
+    }
+    std::atomic<const cell_page*>& head = h->head[page_number & (pages_per_directory - 1)];
+    const cell_page* old = head.load(std::memory_order_relaxed);
+    do page->next_same_number = old;
+    while (!head.compare_exchange_weak(old, page, std::memory_order_release, std::memory_order_relaxed));
+    return true;
+  }
+
+ private:
+  struct heads {
+    std::atomic<const cell_page*> head[pages_per_directory];  // zeroed memory: all null
+  };
+  mutex mutex_;
+  std::atomic<heads*> directories_[directory_count]{};
+};
+
+inline constinit page_lists global_page_lists;
+
+/// Pages written by several threads with atomic read-modify-write: the fallback
+/// when a thread cannot get a private page, and the fractional parts of counters.
+class shared_pages {
+ public:
+  /// `listed`: the pages join the page lists, so sums over threads include them.
+  explicit constexpr shared_pages(bool listed) noexcept : listed_{listed} {}
+
+  cell& at(std::uint32_t index) noexcept {
+    cell_page* page = pages(index >> page_shift).load(std::memory_order_acquire);
+    if (page == nullptr) [[unlikely]] page = make(index >> page_shift);
+    return page->cells[index & (cells_per_page - 1)];
+  }
+  [[nodiscard]] const cell* find(std::uint32_t index) const noexcept {
+    const directory* d = directories_[index >> (page_shift + directory_shift)].load(std::memory_order_acquire);
+    if (d == nullptr) return nullptr;
+    const cell_page* page = d->pages[(index >> page_shift) & (pages_per_directory - 1)].load(std::memory_order_acquire);
+    return page == nullptr ? nullptr : &page->cells[index & (cells_per_page - 1)];
+  }
+
+ private:
+  struct directory {
+    std::atomic<cell_page*> pages[pages_per_directory];
+  };
+
+  std::atomic<cell_page*>& pages(std::uint32_t page_number) noexcept {
+    std::atomic<directory*>& slot = directories_[page_number >> directory_shift];
+    directory* d = slot.load(std::memory_order_acquire);
+    if (d == nullptr) [[unlikely]] {
+      lock held{mutex_};
+      d = slot.load(std::memory_order_relaxed);
+      if (d == nullptr) {
+        d = static_cast<directory*>(global_page_arena.allocate(sizeof(directory)));
+        if (d == nullptr) out_of_memory();
+        slot.store(d, std::memory_order_release);
+      }
+    }
+    return d->pages[page_number & (pages_per_directory - 1)];
+  }
+
+  PROMCXX_COLD cell_page* make(std::uint32_t page_number) noexcept {
+    lock held{mutex_};
+    std::atomic<cell_page*>& slot = pages(page_number);
+    if (cell_page* page = slot.load(std::memory_order_relaxed)) return page;
+    auto* page = static_cast<cell_page*>(global_page_arena.allocate(sizeof(cell_page)));
+    if (page == nullptr || (listed_ && !global_page_lists.link(page_number, page))) out_of_memory();
+    slot.store(page, std::memory_order_release);
+    return page;
+  }
+
+  [[noreturn]] static void out_of_memory() noexcept {
+    // The last resort of the last resort: with no memory for even one shared page
+    // a count would be lost, and losing counts silently is what promcxx never does.
+    assert_fail(__FILE__, __LINE__, "promcxx: out of memory for metric cells");
+  }
+
+  bool listed_;
+  mutex mutex_;
+  std::atomic<directory*> directories_[directory_count]{};
+};
+
+inline constinit shared_pages global_fallback_pages{true};
+
+/// One writer thread's cells (and, after it exits, the next thread's).
+struct slab {
+  page_directory* directories[directory_count];
+  slab* next_in_all = nullptr;  // every slab ever made (append-only), for counting
+  slab* next_free = nullptr;    // slabs whose thread exited
+};
+
+/// Directory of a slab with no page there yet, and the slab of a thread that has
+/// not written: the hot path then needs one null check (the page), not three.
+inline constinit page_directory empty_directory{};
+
+consteval slab make_empty_slab() {
+  slab s{};
+  for (auto& d : s.directories) d = &empty_directory;
+  return s;
+}
+inline constinit slab empty_slab = make_empty_slab();
 
 class slab_pool {
  public:
@@ -95,7 +245,8 @@ class slab_pool {
   slab_pool(const slab_pool&) = delete;
   slab_pool& operator=(const slab_pool&) = delete;
 
-  /// Slab for a thread that has none yet: a released one, a new one, or the shared fallback.
+  /// Slab for a thread that has none yet: a released one or a new one (nullptr:
+  /// out of memory, the thread then writes through the shared fallback).
   slab* acquire() noexcept {
     lock held{mutex_};
     if (free_ != nullptr) {
@@ -104,101 +255,38 @@ class slab_pool {
       s->next_free = nullptr;
       return s;
     }
-    if (slab* s = make_slab(false)) return s;
-    if (shared_ == nullptr) shared_ = make_slab(true);
-    if (shared_ != nullptr) return shared_;
-    assert_fail(__FILE__, __LINE__, "cannot reserve address space for a metrics slab");
-  }
-
-  void release(slab* s) noexcept {
-    if (s == nullptr || s->shared) return;
-    lock held{mutex_};
-    s->next_free = free_;
-    free_ = s;
-  }
-
-  /// First slab of the append-only list (acquire pairs with the publishing store).
-  [[nodiscard]] const slab* all() const noexcept { return all_.load(std::memory_order_acquire); }
-
-  [[nodiscard]] std::size_t slab_count() const noexcept {
-    std::size_t n = 0;
-    for (const slab* s = all(); s != nullptr; s = s->next_in_all) ++n;
-    return n;
-  }
-
- private:
-  slab* make_slab(bool shared) noexcept {
-    const std::size_t bytes = std::size_t{max_cells} * sizeof(cell);
-    void* memory = reserve_cells(bytes);
-    if (memory == nullptr) return nullptr;
-    auto* s = new (std::nothrow) slab{};
-    if (s == nullptr) {
-      release_cells(memory, bytes);
-      return nullptr;
-    }
-    s->cells = static_cast<cell*>(memory);  // zero-filled pages are valid atomics holding 0
-    s->shared = shared;
+    auto* s = static_cast<slab*>(global_page_arena.allocate(sizeof(slab)));
+    if (s == nullptr) return nullptr;
+    for (auto& d : s->directories) d = &empty_directory;
     s->next_in_all = all_.load(std::memory_order_relaxed);
     all_.store(s, std::memory_order_release);  // under mutex_: one writer of the list head
     return s;
   }
 
+  void release(slab* s) noexcept {
+    if (s == nullptr || s == &empty_slab) return;
+    lock held{mutex_};
+    s->next_free = free_;
+    free_ = s;
+  }
+
+  [[nodiscard]] std::size_t slab_count() const noexcept {
+    std::size_t n = 0;
+    for (const slab* s = all_.load(std::memory_order_acquire); s != nullptr; s = s->next_in_all) ++n;
+    return n;
+  }
+
+ private:
   mutex mutex_;
   slab* free_ = nullptr;
-  slab* shared_ = nullptr;
   std::atomic<slab*> all_{nullptr};
 };
 
 inline constinit slab_pool global_slabs;
 
-/// Non-integral counter increments (for example seconds) at the same cell
-/// index, shared by every thread and updated with a CAS. Integral increments,
-/// the common case, stay in the writer's own slab as integers: an integer add
-/// keeps the hot loop out of the floating-point domain (about 6x cheaper here).
-class fractional_cells {
- public:
-  constexpr fractional_cells() noexcept = default;
-
-  void add(std::uint32_t index, double delta) noexcept {
-    cell& c = get()[index];
-    std::uint64_t old = c.load(std::memory_order_relaxed);
-    while (!c.compare_exchange_weak(old, std::bit_cast<std::uint64_t>(std::bit_cast<double>(old) + delta),
-                                    std::memory_order_relaxed)) {
-    }
-  }
-  [[nodiscard]] double read(std::uint32_t index) const noexcept {
-    const cell* cells = cells_.load(std::memory_order_acquire);
-    return cells == nullptr ? 0.0 : std::bit_cast<double>(cells[index].load(std::memory_order_relaxed));
-  }
-  void reset(std::uint32_t first, std::uint32_t count) noexcept {
-    if (cell* cells = cells_.load(std::memory_order_acquire))
-      for (std::uint32_t i = 0; i < count; ++i) cells[first + i].store(0, std::memory_order_relaxed);
-  }
-
- private:
-  cell* get() noexcept {
-    cell* cells = cells_.load(std::memory_order_acquire);
-    if (cells == nullptr) [[unlikely]] cells = reserve();
-    return cells;
-  }
-  PROMCXX_NOINLINE cell* reserve() noexcept {
-    lock held{mutex_};
-    if (cell* cells = cells_.load(std::memory_order_relaxed)) return cells;
-    void* memory = reserve_cells(std::size_t{max_cells} * sizeof(cell));
-    if (memory == nullptr) assert_fail(__FILE__, __LINE__, "cannot reserve address space for fractional counter cells");
-    cells_.store(static_cast<cell*>(memory), std::memory_order_release);
-    return static_cast<cell*>(memory);
-  }
-
-  mutex mutex_;
-  std::atomic<cell*> cells_{nullptr};
-};
-
-inline constinit fractional_cells global_fractions;
-
 /// The calling thread's slab; trivially destructible so the hot path reads it
-/// without a TLS init guard.
-inline constinit thread_local slab* this_thread_slab = nullptr;
+/// without a TLS init guard, and never null so it needs no null check.
+inline constinit thread_local slab* this_thread_slab = &empty_slab;
 
 struct slab_lease {
   slab_lease() = default;
@@ -206,85 +294,132 @@ struct slab_lease {
   slab_lease& operator=(const slab_lease&) = delete;
   ~slab_lease() {
     global_slabs.release(this_thread_slab);
-    this_thread_slab = nullptr;
+    this_thread_slab = &empty_slab;
   }
 };
 
-PROMCXX_NOINLINE inline slab* adopt_slab() noexcept {
-  // A write from a thread_local destructor after the lease ended takes a slab
-  // that is never returned; its values are still scraped, so nothing is lost.
-  static thread_local slab_lease lease;
-  this_thread_slab = global_slabs.acquire();
-  return this_thread_slab;
+/// The calling thread's page with that number, or nullptr when it has none yet.
+inline cell_page* own_page(std::uint32_t page_number) noexcept {
+  return this_thread_slab->directories[page_number >> directory_shift]->pages[page_number & (pages_per_directory - 1)];
 }
 
-inline slab* current_slab() noexcept {
+/// Gives the calling thread a page (and a slab, a directory) for `page_number`;
+/// nullptr when memory ran out.
+PROMCXX_NOINLINE inline cell_page* claim_own_page(std::uint32_t page_number) noexcept {
   slab* s = this_thread_slab;
-  if (s == nullptr) [[unlikely]] s = adopt_slab();
-  return s;
+  if (s == &empty_slab) {
+    // A write from a thread_local destructor after the lease ended takes a slab
+    // that is never returned; its values are still read, so nothing is lost.
+    static thread_local slab_lease lease;
+    s = global_slabs.acquire();
+    if (s == nullptr) return nullptr;
+    this_thread_slab = s;
+  }
+  page_directory*& directory = s->directories[page_number >> directory_shift];
+  if (directory == &empty_directory) {
+    auto* d = static_cast<page_directory*>(global_page_arena.allocate(sizeof(page_directory)));
+    if (d == nullptr) return nullptr;
+    directory = d;
+  }
+  cell_page*& page = directory->pages[page_number & (pages_per_directory - 1)];
+  if (page == nullptr) {
+    auto* p = static_cast<cell_page*>(global_page_arena.allocate(sizeof(cell_page)));
+    if (p == nullptr || !global_page_lists.link(page_number, p)) return nullptr;  // p is arena memory: not freed
+    page = p;
+  }
+  return page;
 }
 
-inline void add_to_cell(std::uint32_t index, std::uint64_t delta) noexcept {
-  slab* s = current_slab();
-  cell& c = s->cells[index];
-  if (s->shared) [[unlikely]] {
-    c.fetch_add(delta, std::memory_order_relaxed);
-    return;
-  }
+inline cell& in_page(cell_page* page, std::uint32_t index) noexcept {
+  return page->cells[index & (cells_per_page - 1)];
+}
+
+inline void plain_add(cell& c, std::uint64_t delta) noexcept {
   c.store(c.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
 }
-
-inline void add_to_cell(std::uint32_t index, double delta) noexcept {
-  slab* s = current_slab();
-  cell& c = s->cells[index];
-  if (s->shared) [[unlikely]] {
-    std::uint64_t old = c.load(std::memory_order_relaxed);
-    while (!c.compare_exchange_weak(old, std::bit_cast<std::uint64_t>(std::bit_cast<double>(old) + delta),
-                                    std::memory_order_relaxed)) {
-    }
-    return;
-  }
+inline void plain_add(cell& c, double delta) noexcept {
   c.store(std::bit_cast<std::uint64_t>(std::bit_cast<double>(c.load(std::memory_order_relaxed)) + delta),
           std::memory_order_relaxed);
 }
+inline void atomic_add(cell& c, std::uint64_t delta) noexcept { c.fetch_add(delta, std::memory_order_relaxed); }
+inline void atomic_add(cell& c, double delta) noexcept {
+  std::uint64_t old = c.load(std::memory_order_relaxed);
+  while (!c.compare_exchange_weak(old, std::bit_cast<std::uint64_t>(std::bit_cast<double>(old) + delta),
+                                  std::memory_order_relaxed)) {
+  }
+}
+
+template <class Delta>
+PROMCXX_NOINLINE void add_to_cell_slow(std::uint32_t index, Delta delta) noexcept {
+  if (cell_page* page = claim_own_page(index >> page_shift)) plain_add(in_page(page, index), delta);
+  else atomic_add(global_fallback_pages.at(index), delta);
+}
+
+inline void add_to_cell(std::uint32_t index, std::uint64_t delta) noexcept {
+  if (cell_page* page = own_page(index >> page_shift)) [[likely]] plain_add(in_page(page, index), delta);
+  else add_to_cell_slow(index, delta);
+}
+
+inline void add_to_cell(std::uint32_t index, double delta) noexcept {
+  if (cell_page* page = own_page(index >> page_shift)) [[likely]] plain_add(in_page(page, index), delta);
+  else add_to_cell_slow(index, delta);
+}
 
 /// One histogram observation: +1 in the bucket's cell and +v in the sum's cell,
-/// with a single slab lookup for both.
+/// with one page lookup for both (a series' cells share a page, see cell_allocator).
 inline void record_observation(std::uint32_t bucket_index, std::uint32_t sum_index, double v) noexcept {
-  slab* s = current_slab();
-  cell& bucket = s->cells[bucket_index];
-  cell& sum = s->cells[sum_index];
-  if (s->shared) [[unlikely]] {
-    bucket.fetch_add(1, std::memory_order_relaxed);
-    std::uint64_t old = sum.load(std::memory_order_relaxed);
-    while (!sum.compare_exchange_weak(old, std::bit_cast<std::uint64_t>(std::bit_cast<double>(old) + v),
-                                      std::memory_order_relaxed)) {
-    }
+  cell_page* page = own_page(bucket_index >> page_shift);
+  if (page != nullptr && (bucket_index >> page_shift) == (sum_index >> page_shift)) [[likely]] {
+    plain_add(in_page(page, bucket_index), std::uint64_t{1});
+    plain_add(in_page(page, sum_index), v);
     return;
   }
-  bucket.store(bucket.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  sum.store(std::bit_cast<std::uint64_t>(std::bit_cast<double>(sum.load(std::memory_order_relaxed)) + v),
-            std::memory_order_relaxed);
+  add_to_cell(bucket_index, std::uint64_t{1});
+  add_to_cell(sum_index, v);
 }
 
 inline std::uint64_t sum_cells_u64(std::uint32_t index) noexcept {
   std::uint64_t total = 0;
-  for (const slab* s = global_slabs.all(); s != nullptr; s = s->next_in_all)
-    total += s->cells[index].load(std::memory_order_relaxed);
+  for (const cell_page* p = global_page_lists.first(index >> page_shift); p != nullptr; p = p->next_same_number)
+    total += p->cells[index & (cells_per_page - 1)].load(std::memory_order_relaxed);
   return total;
 }
 
 inline double sum_cells_double(std::uint32_t index) noexcept {
   double total = 0;
-  for (const slab* s = global_slabs.all(); s != nullptr; s = s->next_in_all)
-    total += std::bit_cast<double>(s->cells[index].load(std::memory_order_relaxed));
+  for (const cell_page* p = global_page_lists.first(index >> page_shift); p != nullptr; p = p->next_same_number)
+    total += std::bit_cast<double>(p->cells[index & (cells_per_page - 1)].load(std::memory_order_relaxed));
   return total;
 }
 
-/// Counter cells: whole increments as integers in the writer's slab, the rest
-/// in the shared fractional cell (exact for whole amounts up to 2^53).
+/// Non-integral counter increments (for example seconds) at the same cell
+/// index, shared by every thread and updated with a CAS. Integral increments,
+/// the common case, stay in the writer's own cell as integers: an integer add
+/// keeps the hot loop out of the floating-point domain (about 6x cheaper here).
+class fractional_cells {
+ public:
+  constexpr fractional_cells() noexcept = default;
+
+  void add(std::uint32_t index, double delta) noexcept { atomic_add(pages_.at(index), delta); }
+  [[nodiscard]] double read(std::uint32_t index) const noexcept {
+    const cell* c = pages_.find(index);
+    return c == nullptr ? 0.0 : std::bit_cast<double>(c->load(std::memory_order_relaxed));
+  }
+  void reset(std::uint32_t first, std::uint32_t count) noexcept {
+    for (std::uint32_t i = 0; i < count; ++i)
+      if (const cell* c = pages_.find(first + i)) const_cast<cell*>(c)->store(0, std::memory_order_relaxed);
+  }
+
+ private:
+  shared_pages pages_{false};
+};
+
+inline constinit fractional_cells global_fractions;
+
+/// Counter cells: whole increments as integers in the writer's cell (exact up to
+/// 2^64 in total, as client_golang keeps them), the rest in the shared fractional cell.
 inline void counter_add(std::uint32_t index, double amount) noexcept {
-  if (amount < 9007199254740992.0 && amount == static_cast<double>(static_cast<std::uint64_t>(amount))) [[likely]]
+  if (amount < 18446744073709551616.0 && amount == static_cast<double>(static_cast<std::uint64_t>(amount))) [[likely]]
     add_to_cell(index, static_cast<std::uint64_t>(amount));
   else
     global_fractions.add(index, amount);
@@ -294,15 +429,19 @@ inline double counter_value(std::uint32_t index) noexcept {
   return static_cast<double>(sum_cells_u64(index)) + global_fractions.read(index);
 }
 
-/// Sets `count` cells from `first` to zero in every slab (a reused range starts at 0).
+/// Sets `count` cells from `first` to zero in every thread's page (a reused range starts at 0).
 inline void zero_cells(std::uint32_t first, std::uint32_t count) noexcept {
-  for (const slab* s = global_slabs.all(); s != nullptr; s = s->next_in_all)
-    for (std::uint32_t i = 0; i < count; ++i) s->cells[first + i].store(0, std::memory_order_relaxed);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const std::uint32_t index = first + i;
+    for (const cell_page* p = global_page_lists.first(index >> page_shift); p != nullptr; p = p->next_same_number)
+      const_cast<cell_page*>(p)->cells[index & (cells_per_page - 1)].store(0, std::memory_order_relaxed);
+  }
   global_fractions.reset(first, count);
 }
 
-/// Hands out cell ranges to series. Freed ranges are zeroed in every slab
-/// before reuse so a new series starts at 0.
+/// Hands out cell ranges to series. A range of up to 64 cells never straddles a
+/// page. Freed ranges are zeroed in every thread's page before reuse so a new
+/// series starts at 0.
 class cell_allocator {
  public:
   constexpr cell_allocator() noexcept = default;
@@ -310,30 +449,31 @@ class cell_allocator {
   /// First index of `count` consecutive cells, or 0 (the discard block) when
   /// the cell space is exhausted.
   std::uint32_t allocate(std::uint32_t count) noexcept {
+    if (count == 0) return 0;
     lock held{mutex_};
     for (auto it = free_ranges_.begin(); it != free_ranges_.end(); ++it) {
-      if (it->count < count) continue;
-      const std::uint32_t first = it->first;
-      it->first += count;
-      it->count -= count;
-      if (it->count == 0) free_ranges_.erase(it);
+      const std::uint32_t skip = misalignment(it->first, count);
+      if (it->count < skip + count) continue;
+      const std::uint32_t first = it->first + skip;
+      const range rest{first + count, it->count - skip - count};
+      if (skip > 0) it->count = skip;  // the gap before an aligned start stays free
+      else free_ranges_.erase(it);
+      if (rest.count > 0) keep_free(rest);
       zero_cells(first, count);
       return first;
     }
-    if (count > max_cells - next_) return 0;
-    const std::uint32_t first = next_;
-    next_ += count;
+    const std::uint32_t skip = misalignment(next_, count);
+    if (std::uint64_t{skip} + count > max_cells - next_) return 0;
+    if (skip > 0) keep_free({next_, skip});
+    const std::uint32_t first = next_ + skip;
+    next_ = first + count;
     return first;
   }
 
   void release(std::uint32_t first, std::uint32_t count) noexcept {
     if (first == 0 || count == 0) return;
     lock held{mutex_};
-    PROMCXX_TRY {
-      free_ranges_.push_back({first, count});
-    } PROMCXX_CATCH_ALL {
-      // Out of memory while freeing: the range is lost for reuse, nothing else.
-    }
+    keep_free({first, count});
   }
 
   [[nodiscard]] std::uint32_t high_water() const noexcept {
@@ -346,6 +486,22 @@ class cell_allocator {
     std::uint32_t first;
     std::uint32_t count;
   };
+
+  /// Cells to skip from `first` so that `count` cells (at most a page) end in the same page.
+  static constexpr std::uint32_t misalignment(std::uint32_t first, std::uint32_t count) noexcept {
+    const std::uint32_t offset = first & (cells_per_page - 1);
+    if (count > cells_per_page || offset + count <= cells_per_page) return 0;
+    return cells_per_page - offset;
+  }
+
+  void keep_free(range r) noexcept {
+    PROMCXX_TRY {
+      free_ranges_.push_back(r);
+    } PROMCXX_CATCH_ALL {
+      // Out of memory while freeing: the range is lost for reuse, nothing else.
+    }
+  }
+
   mutable mutex mutex_;
   std::uint32_t next_ = discard_cell_block;
   std::vector<range> free_ranges_;
