@@ -6,12 +6,15 @@
 #
 #   make-certs.sh OUTDIR HOST [HOST...]
 #
-# HOST is the name (or IP address) Prometheus scrapes, as in targets/*.json.
+# HOST is the name (or IP address) Prometheus scrapes, as in targets/*.json;
+# NAME=SANS instead writes NAME.pem for the given subjectAltName list (e.g.
+# node-1=IP:127.0.0.1,DNS:node-1: the local launcher's nodes share one address).
 # Writes into OUTDIR (created, mode 700): ca.pem + ca-key.pem (keep the key
 # offline), HOST.pem + HOST-key.pem per host, prometheus.pem +
 # prometheus-key.pem. An existing CA is reused, so adding a host later keeps
-# the others valid. Certificates last 397 days; rerun before they expire
-# (TLSCertificateExpiringSoon watches them when listed in targets/tls.json).
+# the others valid. Certificates last 397 days (CERT_DAYS overrides); rerun before they expire
+# (TLSCertificateExpiringSoon watches them through the MPC nodes' own expiry gauge;
+# a host's node_exporter serves the same certificate).
 # Keys are EC P-256, readable by their owner and group 65534 (the containers'
 # user) only.
 set -euo pipefail
@@ -22,7 +25,8 @@ out=$1; shift
 command -v openssl >/dev/null || die "openssl not found"
 umask 077
 mkdir -p "$out"
-days=397
+days=${CERT_DAYS:-397}
+if ! [[ $days =~ ^[0-9]+$ ]] || ((days == 0)); then die "CERT_DAYS must be a positive number of days"; fi
 
 key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
 share_key() { # the containers run as 65534: let that group read the key, nobody else
@@ -54,7 +58,9 @@ sign() { # sign NAME SUBJECT_ALT_NAMES EXTENDED_KEY_USAGE
 }
 
 for host in "$@"; do
-  if [[ $host =~ ^[0-9.]+$ || $host == *:* ]]; then san="IP:$host"; else san="DNS:$host"; fi
+  if [[ $host == *=* ]]; then san=${host#*=}; host=${host%%=*}
+  elif [[ $host =~ ^[0-9.]+$ || $host == *:* ]]; then san="IP:$host"; else san="DNS:$host"; fi
+  [[ -n $host && $host != */* ]] || die "bad host name '$host'"
   sign "$host" "$san" serverAuth
   echo "make-certs: $out/$host.pem (server, $san)"
 done

@@ -29,6 +29,7 @@ import json
 import os
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -128,22 +129,45 @@ def free_port():
         return s.getsockname()[1]
 
 
-def scrape_mpc_node(exe, wanted):
-    """Starts mpc_node on 127.0.0.1 and scrapes it until the mpc_* names used
-    appear (labelled children exist only after their first event) or 10 s pass."""
+def scrape_mpc_node(exe, wanted, stack):
+    """Starts mpc_node on 127.0.0.1 as the local stack runs it (HTTPS with a
+    client certificate, --native-histograms) and scrapes it until the mpc_*
+    names used appear (labelled children exist only after their first event)
+    or 10 s pass. Returns (names, note); a build without OpenSSL 3 is scraped
+    over plain HTTP and its promcxx_tls_* names are taken on trust (note says so)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        certs = os.path.join(tmp, "certs")
+        subprocess.run([os.path.join(stack, "multi-host", "make-certs.sh"), certs, "node-1=IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+        tls = ["--tls-cert", os.path.join(certs, "node-1.pem"), "--tls-key", os.path.join(certs, "node-1-key.pem"),
+               "--tls-client-ca", os.path.join(certs, "ca.pem")]
+        ctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
+        ctx.load_cert_chain(os.path.join(certs, "prometheus.pem"), os.path.join(certs, "prometheus-key.pem"))
+        names = scrape_once(exe, wanted, tls, "https", ctx)
+        if names is not None:
+            return names, ""
+        names = scrape_once(exe, wanted - {w for w in wanted if w.startswith("promcxx_tls_")}, [], "http", None)
+        return names | {w for w in wanted if w.startswith("promcxx_tls_")}, \
+            " (built without OpenSSL 3: promcxx_tls_* not verified)"
+
+
+def scrape_once(exe, wanted, extra, scheme, ctx):
+    """Names mpc_node serves with `extra` flags, or None when it refuses them as usage (no TLS build)."""
     port = free_port()
     proc = subprocess.Popen([exe, "--listen", f"127.0.0.1:{port}", "--node-id", "node-1",
-                             "--threshold", "3", "--total-nodes", "5"],
+                             "--threshold", "3", "--total-nodes", "5", "--native-histograms", *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     names = set()
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if proc.poll() is not None:
+                if proc.returncode == 2 and extra:
+                    return None
                 raise RuntimeError(f"mpc_node exited with {proc.returncode}: "
                                    f"{proc.stderr.read().decode(errors='replace')[-1000:]}")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+                with urllib.request.urlopen(f"{scheme}://127.0.0.1:{port}/metrics", timeout=2, context=ctx) as r:
                     names = exposition_names(r.read().decode())
                 if wanted <= names:
                     break
@@ -151,10 +175,11 @@ def scrape_mpc_node(exe, wanted):
                 pass
             time.sleep(0.5)
         if not names:
-            raise RuntimeError(f"mpc_node served no /metrics on 127.0.0.1:{port} within 10 s")
+            raise RuntimeError(f"mpc_node served no /metrics on {scheme}://127.0.0.1:{port} within 10 s")
         return names
     finally:
-        proc.terminate()
+        if proc.poll() is None:
+            proc.terminate()
         try:
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -449,11 +474,11 @@ def main():
         source = args.exposition
     else:
         try:
-            node_names = scrape_mpc_node(args.mpc_node, used_mpc)
-        except RuntimeError as e:
+            node_names, note = scrape_mpc_node(args.mpc_node, used_mpc, args.stack)
+        except (RuntimeError, subprocess.SubprocessError) as e:
             print(f"check_dashboards: {e}", file=sys.stderr)
             return 1
-        source = args.mpc_node
+        source = args.mpc_node + note
     known = exporters | node_names
     used = set()
     for where, expr, from_dashboard in exprs:
