@@ -60,6 +60,11 @@ class Report:
         self.compile = load(os.path.join(raw, "compile.json"), {})
         self.http = load(os.path.join(raw, "http.json"), {})
         self.machine = load(os.path.join(raw, "machine.json"), {})
+        self.scaling = []
+        scaling_path = os.path.join(raw, "scaling.jsonl")
+        if os.path.exists(scaling_path):
+            with open(scaling_path) as f:
+                self.scaling = [json.loads(line) for line in f if line.strip()]
         self.targets = []
 
     def ns(self, name, threads):
@@ -132,6 +137,7 @@ class Report:
                         frac.get("1"), "<=", limit1, unit=" B")
             self.target(f"memory per {kind} series that also takes fractional increments, 64 writer threads",
                         frac.get("64"), "<=", limit64, unit=" B")
+        self.scaling_targets()
         series = self.ns("render_counters_10k/text_0_0_4", 1)
         self.target("render 10k counter series, text 0.0.4, ns per series (aim)",
                     series / 1e4 if series else None, "<=", 150, unit=" ns")
@@ -154,6 +160,27 @@ class Report:
             h = self.ns(f"render_histograms_1k/{fmt}", 1)
             self.target(f"render 1k histogram series (11 bounds), {label}, ns per series",
                         h / 1e3 if h else None, "<=", 500, unit=" ns")
+
+    def scale_point(self, impl, threads, series=11000):
+        for p in self.scaling:
+            if p["impl"] == impl and p["threads"] == threads and p["series"] == series:
+                return p
+        return None
+
+    def scaling_targets(self):
+        """Issue 17 item 1: scrape cost and resident memory independent of the writer threads."""
+        one, t256, t1024 = (self.scale_point("promcxx", t) for t in (1, 256, 1024))
+        base1024 = self.scale_point("baseline", 1024)
+        ratio = lambda a, b: a["render_ms"] / b["render_ms"] if a and b else None
+        self.target("render 11k series with 1,024 live writer threads / with 1 writer thread", ratio(t1024, one), "<=", 3)
+        self.target("render 11k series with 256 live writer threads / with 1 writer thread", ratio(t256, one), "<=", 2)
+        self.target("resident memory (kernel VmRSS), whole process, 1,024 writer threads x 3 families",
+                    t1024["rss_mib"] if t1024 else None, "<=", 32, unit=" MiB")
+        self.target("resident memory, 1,024 writer threads, prometheus-cpp storage design (same threads)",
+                    base1024["rss_mib"] if base1024 else None, None, 0, unit=" MiB")
+        self.target("virtual size per writer thread beyond the baseline's (was 128 MiB)",
+                    (t1024["vm_mib"] - base1024["vm_mib"]) / 1024 if t1024 and base1024 else None, None, 0,
+                    unit=" MiB")
 
     def hot_rows(self):
         rows = []
@@ -200,7 +227,7 @@ class Report:
     def to_json(self):
         return {"smoke": self.smoke, "machine": self.machine, "targets": self.targets,
                 "hot_path": self.hot_rows(), "encoding": self.encode_rows(), "memory": self.memory,
-                "compile_time": self.compile, "http": self.http,
+                "compile_time": self.compile, "http": self.http, "scaling": self.scaling,
                 "benchmark_context": self.micro.get("context", {})}
 
     def markdown(self):
@@ -280,6 +307,28 @@ class Report:
                           f"{f['1']:.1f} B | {f['2']:.1f} B | {f['16']:.1f} B | {f['64']:.1f} B |")
         md.append("")
 
+        if self.scaling:
+            md.append("## Scaling: scrape time and resident memory (bench/scaling_bench.cpp, one process per row)\n")
+            md.append("Render = text 0.0.4 of the whole registry, CPU time of the rendering thread, median of the "
+                      "renders, writer threads alive and parked. Against threads: the 11k-series registry (100 counter families x 100, 10 "
+                      "histogram families x 100, 11 bounds); each thread wrote ten series in each of three families. "
+                      "Against series: N counter series, one writer. RSS and VM from /proc/self/status after the "
+                      "writes. Baseline: prometheus-cpp's storage design (label map and heap-allocated "
+                      "`atomic<double>` per series, CAS adds, a mutex per histogram), same encoder.\n")
+            md.append("| Writer threads | Series | promcxx render | baseline render | promcxx RSS | baseline RSS | "
+                      "promcxx VM | baseline VM |")
+            md.append("|---|---|---|---|---|---|---|---|")
+            keys = sorted({(p["threads"], p["series"]) for p in self.scaling}, key=lambda k: (k[1] != 11000, k[1], k[0]))
+            for threads, series in keys:
+                ours, base = self.scale_point("promcxx", threads, series), self.scale_point("baseline", threads, series)
+                cell = lambda p, key, f: f.format(p[key]) if p else "n/a"
+                md.append(f"| {threads} | {series:,} | {cell(ours, 'render_ms', '{:.2f} ms')} | "
+                          f"{cell(base, 'render_ms', '{:.2f} ms')} | {cell(ours, 'rss_mib', '{:.1f} MiB')} | "
+                          f"{cell(base, 'rss_mib', '{:.1f} MiB')} | {cell(ours, 'vm_mib', '{:.0f} MiB')} | "
+                          f"{cell(base, 'vm_mib', '{:.0f} MiB')} |")
+            md.append("\nVirtual size is mostly thread stacks (8 MiB reserved each) and glibc's per-thread malloc "
+                      "arenas, in both columns; promcxx reserves nothing per thread beyond the pages it writes.\n")
+
         if self.compile.get("cases"):
             md.append(f"## Compile time ({self.compile.get('compiler')}, `{self.compile.get('flags')}`, "
                       f"median of {self.compile.get('repetitions')})\n")
@@ -306,6 +355,62 @@ class Report:
                               f"{p['requests_per_second']:.0f} | {p['p99']} |")
             md.append("\nBench-server pages carry the server's own metrics too (about 18 sample lines).\n")
         return "\n".join(md) + "\n"
+
+    def scaling_chart(self, png):
+        """Four panels: render time and RSS against writer threads and against series."""
+        if not self.scaling:
+            return
+        paths = []
+        for impl in ("promcxx", "baseline"):
+            for axis in ("threads", "series"):
+                path = f"{png[:-4]}-{impl}-{axis}.dat"
+                points = [p for p in self.scaling if p["impl"] == impl and
+                          (p["series"] == 11000 if axis == "threads" else p["threads"] == 1 and p["series"] != 11000)]
+                points.sort(key=lambda p: p[axis])
+                with open(path, "w") as f:
+                    for p in points:
+                        f.write(f"{p[axis]} {p['render_ms']:.4f} {p['rss_mib']:.2f}\n")
+                paths.append(path)
+        stem = png[:-4]
+        title = " [SMOKE RUN: not meaningful]" if self.smoke else ""
+        script = f"""
+set terminal pngcairo size 1500,1000 font ",10" noenhanced
+set output "{png}"
+set multiplot layout 2,2 margins 0.07, 0.98, 0.08, 0.93 spacing 0.08, 0.12
+set grid
+set key top left
+set logscale x 2
+set xlabel "writer threads (alive during the scrape)"
+set ylabel "render ms (11k series)"
+set yrange [0:*]
+set title "Scrape time against writer threads{title}"
+plot "{stem}-promcxx-threads.dat" using 1:2 with linespoints lw 2 title "promcxx", \\
+     "{stem}-baseline-threads.dat" using 1:2 with linespoints lw 2 title "prometheus-cpp design"
+set ylabel "resident MiB (whole process)"
+set title "Resident memory against writer threads (3 families each)"
+plot "{stem}-promcxx-threads.dat" using 1:3 with linespoints lw 2 title "promcxx", \\
+     "{stem}-baseline-threads.dat" using 1:3 with linespoints lw 2 title "prometheus-cpp design"
+set logscale x 10
+set logscale y 10
+set yrange [*:*]
+set xlabel "counter series (1 writer thread)"
+set ylabel "render ms"
+set title "Scrape time against series"
+plot "{stem}-promcxx-series.dat" using 1:2 with linespoints lw 2 title "promcxx", \\
+     "{stem}-baseline-series.dat" using 1:2 with linespoints lw 2 title "prometheus-cpp design"
+set ylabel "resident MiB (whole process)"
+set title "Resident memory against series"
+plot "{stem}-promcxx-series.dat" using 1:3 with linespoints lw 2 title "promcxx", \\
+     "{stem}-baseline-series.dat" using 1:3 with linespoints lw 2 title "prometheus-cpp design"
+unset multiplot
+"""
+        try:
+            subprocess.run(["gnuplot"], input=script, text=True, check=True)
+        except (OSError, subprocess.CalledProcessError) as e:
+            print(f"report.py: scaling chart not written ({e})", file=sys.stderr)
+        finally:
+            for p in paths:
+                os.remove(p)
 
     def chart(self, png):
         """Grouped bars: ns/op per case, 1 and 2 threads, ours next to the baselines."""
@@ -389,6 +494,7 @@ def main():
     with open(args.out_prefix + ".md", "w") as f:
         f.write(md)
     r.chart(args.out_prefix + ".png")
+    r.scaling_chart(args.out_prefix + "-scaling.png")
     print(md)
     missed = [t["target"] for t in r.targets if t["met"] is False]
     if missed and not args.smoke:

@@ -535,13 +535,19 @@ inline void family_core::collect_into(collect_sink& sink) const {
       case metric_type::counter: out.values.push_back(counter_value(r.first_cell)); break;
       case metric_type::gauge: out.values.push_back(std::bit_cast<double>(r.bits.load(std::memory_order_relaxed))); break;
       case metric_type::histogram: {
-        const auto bounds = static_cast<std::uint32_t>(spec_.bounds.size());
+        const auto buckets = static_cast<std::uint32_t>(spec_.bounds.size()) + 1;
+        // Bucket cells and the sum cell in one page: one walk over the threads' pages for all of them.
+        const bool one_page = buckets < cells_per_page;
+        std::uint64_t counts[cells_per_page];
+        double sum = 0;
+        if (one_page) sum_histogram_cells(r.first_cell, buckets, counts, sum);
+        else sum = sum_cells_double(r.first_cell + buckets);
         std::uint64_t cumulative = 0;
-        for (std::uint32_t i = 0; i <= bounds; ++i) {
-          cumulative += sum_cells_u64(r.first_cell + i);
+        for (std::uint32_t i = 0; i < buckets; ++i) {
+          cumulative += one_page ? counts[i] : sum_cells_u64(r.first_cell + i);
           out.values.push_back(static_cast<double>(cumulative));
         }
-        out.values.push_back(sum_cells_double(r.first_cell + bounds + 1));
+        out.values.push_back(sum);
         break;
       }
       case metric_type::summary:

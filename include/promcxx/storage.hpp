@@ -392,6 +392,26 @@ inline double sum_cells_double(std::uint32_t index) noexcept {
   return total;
 }
 
+/// A histogram series' bucket counts (`buckets` integer cells from `first`) and
+/// its sum (the double cell after them), each summed over every thread. Cells
+/// in one page are read in one walk of the page's list, not one walk per cell.
+inline void sum_histogram_cells(std::uint32_t first, std::uint32_t buckets, std::uint64_t* counts, double& sum) noexcept {
+  const std::uint32_t sum_index = first + buckets;
+  sum = 0;
+  for (std::uint32_t i = 0; i < buckets; ++i) counts[i] = 0;
+  if ((first >> page_shift) != (sum_index >> page_shift)) {  // more than a page of buckets: cell by cell
+    for (std::uint32_t i = 0; i < buckets; ++i) counts[i] = sum_cells_u64(first + i);
+    sum = sum_cells_double(sum_index);
+    return;
+  }
+  const std::uint32_t offset = first & (cells_per_page - 1);
+  for (const cell_page* p = global_page_lists.first(first >> page_shift); p != nullptr; p = p->next_same_number) {
+    const cell* cells = p->cells + offset;
+    for (std::uint32_t i = 0; i < buckets; ++i) counts[i] += cells[i].load(std::memory_order_relaxed);
+    sum += std::bit_cast<double>(cells[buckets].load(std::memory_order_relaxed));
+  }
+}
+
 /// Non-integral counter increments (for example seconds) at the same cell
 /// index, shared by every thread and updated with a CAS. Integral increments,
 /// the common case, stay in the writer's own cell as integers: an integer add
