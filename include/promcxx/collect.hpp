@@ -533,7 +533,7 @@ inline void family_core::collect_into(collect_sink& sink) const {
     sink.begin_trusted_series(scratch_views_, r.created);
     switch (spec_.type) {
       case metric_type::counter: out.values.push_back(counter_value(r.first_cell)); break;
-      case metric_type::gauge: out.values.push_back(std::bit_cast<double>(r.bits.load(std::memory_order_relaxed))); break;
+      case metric_type::gauge: out.values.push_back(gauge_value(r)); break;  // base + per-thread deltas (handles.hpp)
       case metric_type::histogram: {
         const auto buckets = static_cast<std::uint32_t>(spec_.bounds.size()) + 1;
         // Bucket cells and the sum cell in one page: one walk over the threads' pages for all of them.

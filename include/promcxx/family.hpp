@@ -98,7 +98,8 @@ struct series_record {
   std::atomic<bool> permanent{false};  // unlabelled or label_values<...>: never removed (read by lock-free lookups)
   bool live = false;
   bool has_cells = false;
-  std::atomic<std::uint64_t> bits{0};  // gauge value / stateset states
+  mutable std::atomic<std::uint8_t> gauge_flags{0};  // gauge: lock and flags (handles.hpp); reads lock it too
+  std::atomic<std::uint64_t> bits{0};  // gauge value (its last set) / stateset states
   std::uint32_t word_capacity = 0;
   std::uint32_t next_free = 0;
   double created = 0;
@@ -112,6 +113,9 @@ struct series_record {
     delete[] exemplars;
   }
 };
+
+/// Value of a gauge series (value(), scrapes, idle expiry).
+inline double gauge_value(const series_record& r) noexcept { return gauge_read(r.bits, r.gauge_flags, r.first_cell); }
 
 /// Packed label values: the lengths two to a word (32 bits each), then each
 /// value's bytes from a word boundary, zero-padded.
@@ -338,7 +342,8 @@ class family_core {
       case metric_type::counter: return 1;
       case metric_type::histogram: return static_cast<std::uint32_t>(spec.bounds.size() + 2);  // buckets, +Inf, sum
       case metric_type::summary: return 2;                                                     // count, sum
-      default: return 0;  // gauge, stateset: the record's value word; info: nothing
+      case metric_type::gauge: return gauge_cells;  // whole deltas, fractional deltas, absorbed fraction
+      default: return 0;  // stateset: the record's value word; info: nothing
     }
   }
   static std::uint32_t exemplar_slots_for(const family_spec& spec) noexcept {
@@ -460,6 +465,7 @@ class family_core {
         for (std::uint32_t i = 0; i < exemplar_slots_; ++i) r.exemplars[i].reset();
     }
     r.bits.store(0, std::memory_order_relaxed);
+    r.gauge_flags.store(0, std::memory_order_relaxed);  // cells zeroed above: a gauge starts set-only again
   }
 
   void write_words(series_record& r, std::span<const std::string_view> values) {
@@ -579,6 +585,7 @@ class family_core {
       series_record& r = record(id);
       if (r.has_cells && r.first_cell != 0 && cells_per_series_ > 0) zero_cells(r.first_cell, cells_per_series_);
       r.bits.store(0, std::memory_order_relaxed);
+      r.gauge_flags.store(0, std::memory_order_relaxed);
       r.live = true;
       overflow_used_ = true;
     }
@@ -587,6 +594,7 @@ class family_core {
 
   /// Sum of a series' values, to tell whether it moved since the last scrape.
   [[nodiscard]] double fingerprint_of(const series_record& r) const noexcept {
+    if (spec_.type == metric_type::gauge) return gauge_value(r);  // its cells hold deltas and an absorbed bit pattern
     double f = std::bit_cast<double>(r.bits.load(std::memory_order_relaxed));
     for (std::uint32_t i = 0; i < cells_per_series_; ++i) {
       f += static_cast<double>(sum_cells_u64(r.first_cell + i));

@@ -128,35 +128,180 @@ class basic_counter_handle {
 using counter_handle = basic_counter_handle<false>;
 using exemplar_counter_handle = basic_counter_handle<true>;
 
-/// Cacheable handle of one gauge series.
+namespace detail {
+
+// Gauges: sets are rare, inc/dec are as frequent as counter increments.
+//
+// Storage of a gauge series: the record's `bits` holds the value of the last
+// set() (the *base*), its `gauge_flags` a small lock and two flags, and three
+// per-thread cells (storage.hpp) take the deltas:
+//   cell + 0: whole deltas as int64 two's complement (the sum wraps correctly),
+//   cell + 1: fractional deltas as doubles,
+//   cell + 2: the fractional sum the last set() absorbed (double bits; only
+//             the lock holder writes it, so the u64 sum over threads is exact).
+// value = base + int64(sum of cell 0) + (sum of cell 1 - absorbed).
+//
+// - inc/dec/add/sub: a plain add into the calling thread's own cell, as a
+//   counter (no lock prefix, no shared cache line written).
+// - set(v) on a gauge that never took an add: one store of `bits`, as before.
+// - set(v) once adds happened: under the series' lock, sum cell 0 and subtract
+//   it from the setter's own cell 0 (the sum over threads restarts at 0,
+//   exactly), record cell 1's sum as absorbed, store v. Cost: O(writer threads).
+// - value() and scrapes of such a gauge take the same lock (never a torn mix
+//   of one set and another's absorption); adds never take it.
+//
+// Semantics (tests/core/gauge_set_add_test.cpp): every add that happens-before
+// a set (same thread earlier, or ordered by a join, a mutex, ...) is
+// overwritten by it; every add that happens-after it counts. An add concurrent
+// with a set lands wholly on one side: applied after the set, or overwritten.
+// Of concurrent sets, one wins. Whole deltas (inc, dec, add of whole numbers
+// below 2^53) are exact in int64, where a double CAS would round past 2^53.
+// Non-finite deltas (NaN, +-Inf) are folded into the base under the lock, so
+// the value becomes NaN/Inf until the next set, as with a plain double.
+// Memory: 3 cells (24 B) of cell index space per gauge series; a thread's
+// storage is touched only where that thread adds (8 B, 16 B with fractions).
+inline constexpr std::uint8_t gauge_added = 1;      // an add reached the cells: reads and sets must sum them
+inline constexpr std::uint8_t gauge_fractional = 2;  // a fractional add happened: cells 1 and 2 are in use
+inline constexpr std::uint8_t gauge_locked = 4;      // a set or a read holds the series
+inline constexpr std::uint32_t gauge_cells = 3;
+
+/// The series lock of a gauge that takes adds (a byte in its record, so the record stays one line).
+class gauge_lock {
+ public:
+  explicit gauge_lock(std::atomic<std::uint8_t>& flags) noexcept : flags_(flags) {
+    std::uint8_t seen = flags_.load(std::memory_order_relaxed);
+    for (;;) {
+      if ((seen & gauge_locked) != 0) {
+        flags_.wait(seen, std::memory_order_relaxed);  // the holder sums cells: short, but may be preempted
+        seen = flags_.load(std::memory_order_relaxed);
+        continue;
+      }
+      if (flags_.compare_exchange_weak(seen, static_cast<std::uint8_t>(seen | gauge_locked), std::memory_order_acquire,
+                                       std::memory_order_relaxed))
+        break;
+    }
+    seen_ = seen;
+  }
+  gauge_lock(const gauge_lock&) = delete;
+  gauge_lock& operator=(const gauge_lock&) = delete;
+  ~gauge_lock() {
+    flags_.fetch_and(static_cast<std::uint8_t>(~gauge_locked), std::memory_order_release);
+    flags_.notify_all();
+  }
+  /// The flags when the lock was taken (they change only by gaining bits).
+  [[nodiscard]] std::uint8_t seen() const noexcept { return seen_; }
+
+ private:
+  std::atomic<std::uint8_t>& flags_;
+  std::uint8_t seen_ = 0;
+};
+
+/// Gauge value with the lock held: base plus the deltas not absorbed by the last set.
+inline double gauge_read_locked(const std::atomic<std::uint64_t>& bits, std::uint8_t flags, std::uint32_t cell) noexcept {
+  double v = std::bit_cast<double>(bits.load(std::memory_order_relaxed));
+  if ((flags & gauge_added) == 0) return v;
+  const auto whole = static_cast<std::int64_t>(sum_cells_u64(cell));
+  if (whole != 0) v += static_cast<double>(whole);
+  if ((flags & gauge_fractional) != 0) {
+    // Same cells, same order: with no fractional add since the set the difference is exactly 0.
+    const double fraction = sum_cells_double(cell + 1) - std::bit_cast<double>(sum_cells_u64(cell + 2));
+    if (fraction != 0) v += fraction;
+  }
+  return v;
+}
+
+/// Gauge set with the lock held: absorbs every delta summed so far, then stores the base.
+inline void gauge_set_locked(std::atomic<std::uint64_t>& bits, std::uint8_t flags, std::uint32_t cell, double v) noexcept {
+  if ((flags & gauge_added) != 0) {
+    add_to_cell(cell, std::uint64_t{0} - sum_cells_u64(cell));  // own cell: the sum over threads restarts at 0
+    if ((flags & gauge_fractional) != 0) {
+      const auto absorbed = std::bit_cast<std::uint64_t>(sum_cells_double(cell + 1));
+      add_to_cell(cell + 2, absorbed - sum_cells_u64(cell + 2));  // cell 2 now sums to `absorbed`
+    }
+  }
+  bits.store(std::bit_cast<std::uint64_t>(v), std::memory_order_relaxed);
+}
+
+/// Current value of a gauge series (handles, metrics and scrapes).
+inline double gauge_read(const std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags, std::uint32_t cell) noexcept {
+  if (cell == 0 || (flags.load(std::memory_order_relaxed) & gauge_added) == 0) [[likely]]
+    return std::bit_cast<double>(bits.load(std::memory_order_relaxed));
+  const gauge_lock held{flags};
+  return gauge_read_locked(bits, held.seen(), cell);
+}
+
+} // namespace detail
+
+/// Cacheable handle of one gauge series; see the design note above for how
+/// set() and concurrent adds combine.
 class gauge_handle {
  public:
   constexpr gauge_handle() noexcept = default;
-  explicit constexpr gauge_handle(std::atomic<std::uint64_t>* bits, detail::series_ref ref = {}) noexcept
-      : bits_(bits), ref_(ref) {}
+  /// `first_cell` 0: a series without cells (their allocation failed); adds then CAS the value word.
+  constexpr gauge_handle(std::atomic<std::uint64_t>* bits, std::atomic<std::uint8_t>* flags, std::uint32_t first_cell,
+                         detail::series_ref ref = {}) noexcept
+      : bits_(bits), flags_(flags), ref_(ref), cell_(first_cell) {}
 
+  /// Replaces the value; adds that happened before it are overwritten.
   void set(double v) noexcept {
-    if (ref_.alive()) [[likely]] bits_->store(std::bit_cast<std::uint64_t>(v), std::memory_order_relaxed);
-  }
-  void inc() noexcept { add(1.0); }
-  void dec() noexcept { add(-1.0); }
-  void add(double v) noexcept {
     if (!ref_.alive()) [[unlikely]] return;
+    if (cell_ == 0 || (flags_->load(std::memory_order_relaxed) & detail::gauge_added) == 0) [[likely]]
+      bits_->store(std::bit_cast<std::uint64_t>(v), std::memory_order_relaxed);
+    else
+      set_absorbing(v);
+  }
+  void inc() noexcept { add_whole(1); }
+  void dec() noexcept { add_whole(~std::uint64_t{0}); }  // -1 in two's complement
+  void add(double v) noexcept {
+    if (v > -two_53 && v < two_53 && v == static_cast<double>(static_cast<std::int64_t>(v))) [[likely]]
+      add_whole(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
+    else
+      add_other(v);
+  }
+  void sub(double v) noexcept { add(-v); }
+  /// Seconds since the Unix epoch.
+  void set_to_current_time() noexcept { set(detail::now_seconds()); }
+  /// The value: the last set plus the adds after it, summed over every writer thread.
+  [[nodiscard]] double value() const noexcept { return detail::gauge_read(*bits_, *flags_, cell_); }
+
+ private:
+  static constexpr double two_53 = 9007199254740992.0;  // whole doubles below it convert to int64 exactly
+
+  void add_whole(std::uint64_t delta) noexcept {
+    if (!ref_.alive()) [[unlikely]] return;
+    if (cell_ == 0) [[unlikely]] return cas_add(static_cast<double>(static_cast<std::int64_t>(delta)));
+    // Flag first, then the cell: a set that happens after this add sees the flag and absorbs the cell.
+    if ((flags_->load(std::memory_order_relaxed) & detail::gauge_added) == 0) [[unlikely]] mark(detail::gauge_added);
+    detail::add_to_cell(cell_, delta);
+  }
+  PROMCXX_NOINLINE void add_other(double v) noexcept {
+    if (!ref_.alive()) return;
+    if (cell_ == 0) return cas_add(v);
+    if (v - v != 0) {  // NaN or +-Inf: would poison the cells for good, so it goes into the base
+      const detail::gauge_lock held{*flags_};
+      detail::gauge_set_locked(*bits_, held.seen(), cell_, detail::gauge_read_locked(*bits_, held.seen(), cell_) + v);
+      return;
+    }
+    constexpr std::uint8_t both = detail::gauge_added | detail::gauge_fractional;
+    if ((flags_->load(std::memory_order_relaxed) & both) != both) mark(both);
+    detail::add_to_cell(cell_ + 1, v);
+  }
+  PROMCXX_NOINLINE void mark(std::uint8_t bits) noexcept { flags_->fetch_or(bits, std::memory_order_relaxed); }
+  PROMCXX_NOINLINE void set_absorbing(double v) noexcept {
+    const detail::gauge_lock held{*flags_};
+    detail::gauge_set_locked(*bits_, held.seen(), cell_, v);
+  }
+  void cas_add(double v) noexcept {
     std::uint64_t old = bits_->load(std::memory_order_relaxed);
     while (!bits_->compare_exchange_weak(old, std::bit_cast<std::uint64_t>(std::bit_cast<double>(old) + v),
                                          std::memory_order_relaxed)) {
     }
   }
-  void sub(double v) noexcept { add(-v); }
-  /// Seconds since the Unix epoch.
-  void set_to_current_time() noexcept { set(detail::now_seconds()); }
-  [[nodiscard]] double value() const noexcept {
-    return std::bit_cast<double>(bits_->load(std::memory_order_relaxed));
-  }
 
- private:
   std::atomic<std::uint64_t>* bits_ = nullptr;
+  std::atomic<std::uint8_t>* flags_ = nullptr;
   detail::series_ref ref_;
+  std::uint32_t cell_ = 0;
 };
 
 /// Cacheable handle of one histogram series with bucket layout `Layout`.

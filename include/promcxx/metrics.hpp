@@ -189,7 +189,12 @@ class counter final : public detail::family_front<detail::descriptor<metric_type
   std::uint32_t cell_ = 0;  // the unlabelled series' cell
 };
 
-/// A value that goes up and down. Not sharded: `set` must win over earlier writes.
+/// A value that goes up and down. inc/dec/add/sub go to per-thread cells like a
+/// counter's; `set` overwrites every add that happened before it (handles.hpp
+/// says how, and what a concurrent add and set do).
+///
+///     inline promcxx::gauge<"in_flight", "Requests being served."> in_flight;
+///     in_flight.inc();  /* ... */  in_flight.dec();
 template <fixed_string Name, fixed_string Help, class... Options>
 class gauge final : public detail::family_front<detail::descriptor<metric_type::gauge, Name, Help, Options...>> {
   using base = detail::family_front<detail::descriptor<metric_type::gauge, Name, Help, Options...>>;
@@ -219,19 +224,32 @@ class gauge final : public detail::family_front<detail::descriptor<metric_type::
   void add(double v) noexcept { self().add(v); }
   void sub(double v) noexcept { self().sub(v); }
   void set_to_current_time() noexcept { self().set_to_current_time(); }
-  [[nodiscard]] double value() const noexcept { return std::bit_cast<double>(bits_->load(std::memory_order_relaxed)); }
+  [[nodiscard]] double value() const noexcept {
+    static_assert(base::label_count == 0, "promcxx::gauge: a labelled gauge is read through labels(...) or with<...>()");
+    return detail::gauge_read(*bits_, *flags_, cell_);
+  }
 
  private:
   explicit gauge(registry* r) : base(r) {
-    if constexpr (base::label_count == 0) bits_ = &this->core_.record(this->core_.single()).bits;
+    if constexpr (base::label_count == 0) {
+      detail::series_record& r = this->core_.record(this->core_.single());
+      bits_ = &r.bits;
+      flags_ = &r.gauge_flags;
+      cell_ = r.first_cell;
+    }
   }
   gauge_handle self() noexcept {
     static_assert(base::label_count == 0, "promcxx::gauge: a labelled gauge is updated through labels(...) or with<...>()");
-    return gauge_handle{bits_};
+    return gauge_handle{bits_, flags_, cell_};
   }
   static handle handle_of(detail::series_record& r) noexcept { return handle_of(r, detail::family_core::ref_of(r)); }
-  static handle handle_of(detail::series_record& r, detail::series_ref ref) noexcept { return handle{&r.bits, ref}; }
-  std::atomic<std::uint64_t>* bits_ = nullptr;  // the unlabelled series' value
+  static handle handle_of(detail::series_record& r, detail::series_ref ref) noexcept {
+    return handle{&r.bits, &r.gauge_flags, r.first_cell, ref};
+  }
+  // The unlabelled series (never removed, so no generation check).
+  std::atomic<std::uint64_t>* bits_ = nullptr;
+  std::atomic<std::uint8_t>* flags_ = nullptr;
+  std::uint32_t cell_ = 0;
 };
 
 /// Observations counted into fixed buckets. Every scrape is self-consistent:

@@ -105,7 +105,7 @@ class gauge_family final : public detail::runtime_family<metric_type::gauge> {
   [[nodiscard]] gauge_handle labels(std::initializer_list<std::string_view> values) { return labels(span_of(values)); }
   [[nodiscard]] gauge_handle labels(std::span<const std::string_view> values) {
     auto& r = find_or_create(values);
-    return gauge_handle{&r.bits, ref_of(r)};
+    return gauge_handle{&r.bits, &r.gauge_flags, r.first_cell, ref_of(r)};
   }
 };
 
