@@ -24,6 +24,7 @@ import json
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -48,6 +49,9 @@ SINK_LOG = os.environ["STACK_SINK_LOG"]
 SINK_FAIL = os.environ["STACK_SINK_FAIL"]
 MPC_NODE = os.environ["STACK_MPC_NODE"]
 NODE_PORT = int(os.environ["STACK_PORT_NODE"])
+# Flags the launcher gives every node (mutual TLS, native histograms); {node} is its name.
+NODE_ARGS = json.loads(os.environ["STACK_MPC_NODE_ARGS"])
+TLS_DIR = os.environ["STACK_TLS_DIR"]
 RESTORE_PROM_PORT = int(os.environ["STACK_PORT_RESTORE_PROM"])
 RESTORE_VM_PORT = int(os.environ["STACK_PORT_RESTORE_VM"])
 RUNBOOKS = f"file://{STACK}/README.md"
@@ -65,6 +69,7 @@ BUILTINS = {
 
 N4 = {"instance": "node-4:8080"}
 N3 = {"instance": "node-3:8080"}
+N1 = {"instance": "node-1:8080"}
 # Fault phase: (alert, severity, labels it must carry, why). Warnings their
 # critical inhibits are in EXPECTED_INHIBITED and need not be delivered.
 EXPECTED_ALERTS = [
@@ -91,6 +96,8 @@ EXPECTED_ALERTS = [
     ("MPCNetworkErrorRateHigh", "critical", N3, "node-3 --drop-peers"),
     ("MPCTLSHandshakeFailuresHigh", "critical", N3, "node-3 --drop-peers"),
     ("MPCVoteTimeoutsHigh", "warning", N3, "node-3 --drop-peers: its rounds lose quorum"),
+    ("TLSCertificateExpiringSoon", "warning", N1, "node-1's certificate rotated to one valid 2 days"),
+    ("TLSCertificateExpiringSoon", "critical", N1, "node-1's certificate rotated to one valid 2 days"),
     ("EtcdMemberDown", "warning", {"instance": "etcd-3:2379"}, "etcd-3 killed"),
     ("EtcdInsufficientMembers", "critical", {"job": "etcd"}, "etcd-2 killed too: quorum lost"),
     ("EtcdNoLeader", "critical", {"instance": "etcd-1:2379"}, "quorum lost"),
@@ -116,6 +123,7 @@ EXPECTED_INHIBITED = [
     ("MPCTransactionFailureRateHigh", N4),
     ("MPCNetworkErrorRateHigh", N3),
     ("MPCTLSHandshakeFailuresHigh", N3),
+    ("TLSCertificateExpiringSoon", N1),
 ]
 # Alerts that depend on the machine, not on the stack (this container's clock
 # is not NTP-disciplined, for example): reported, never required.
@@ -189,10 +197,14 @@ def prom_range(expr, seconds, base=None):
 
 
 def has_numbers(result):
-    """True when some sample is a number: NaN (e.g. a quantile of no events) draws nothing."""
+    """True when some sample is a number: NaN (e.g. a quantile of no events) draws nothing.
+    A native histogram sample counts when it has a populated bucket (a heatmap cell)."""
     for r in result or []:
         for _, v in r.get("values") or ([r["value"]] if "value" in r else []):
             if v not in ("NaN", "+Inf", "-Inf"):
+                return True
+        for _, h in r.get("histograms") or ([r["histogram"]] if "histogram" in r else []):
+            if any(float(b[3]) > 0 for b in h.get("buckets") or []):
                 return True
     return False
 
@@ -426,6 +438,91 @@ def check_dashboards(exceptions, phase):
             check(False, f"fault-only-panels.txt entry {' | '.join(key)} names an existing panel query")
 
 
+def node_cert_expiry(node):
+    """notAfter of the certificate file node-N serves, in Unix seconds."""
+    return ssl.cert_time_to_seconds(ssl._ssl._test_decode_cert(os.path.join(TLS_DIR, f"{node}.pem"))["notAfter"])
+
+
+def scrape_node(index, client_cert):
+    """GET /metrics of node-N over HTTPS; returns (status or None, error text)."""
+    ctx = ssl.create_default_context(cafile=os.path.join(TLS_DIR, "ca.pem"))
+    if client_cert:
+        ctx.load_cert_chain(os.path.join(TLS_DIR, "prometheus.pem"), os.path.join(TLS_DIR, "prometheus-key.pem"))
+    try:
+        with urllib.request.urlopen(f"https://127.0.0.1:{NODE_PORT + index - 1}/metrics", timeout=5,
+                                    context=ctx) as r:
+            r.read()
+            return r.status, ""
+    except (urllib.error.URLError, OSError) as exc:
+        return None, str(exc)
+
+
+def check_tls_nodes():
+    """Issue 16: the nodes serve mutual TLS, Prometheus scrapes them over HTTPS
+    with its client certificate, and their own expiry gauge is what the files say."""
+    for replica, base in (("replica 1", PROM), ("replica 2", PROM2)):
+        targets = http_json(base + "/api/v1/targets?state=active")["data"]["activeTargets"]
+        urls = [t["scrapeUrl"] for t in targets if t["labels"]["job"] == "mpc-nodes"]
+        check(len(urls) == 5 and all(u.startswith("https://") for u in urls),
+              f"{replica} scrapes the 5 MPC nodes over HTTPS", f"{urls}")
+    status, err = scrape_node(1, client_cert=True)
+    check(status == 200, "node-1 answers a client with the CA's certificate", err)
+    status, err = scrape_node(1, client_cert=False)
+    check(status is None, "node-1 refuses a client without a certificate", f"HTTP {status}")
+    result, err = prom_query("promcxx_tls_certificate_expiry_timestamp_seconds")
+    got = {r["metric"]["instance"]: float(r["value"][1]) for r in result or []}
+    want = {f"node-{i}:8080": node_cert_expiry(f"node-{i}") for i in range(1, 6)}
+    check(not err and got == want, "each node's promcxx_tls_certificate_expiry_timestamp_seconds is its "
+          "certificate's notAfter", err or f"Prometheus {got}, files {want}")
+
+
+def check_native_histograms():
+    """Issue 13: Prometheus (native-histograms feature) ingests the nodes'
+    native latency histograms over protobuf; they count what the classic ones count."""
+    native, err1 = prom_query("histogram_count(mpc_signature_duration_native_seconds)")
+    classic, err2 = prom_query("mpc_signature_duration_seconds_count")
+    key = lambda r: (r["metric"]["instance"], r["metric"]["protocol"])
+    n = {key(r): float(r["value"][1]) for r in native or []}
+    c = {key(r): float(r["value"][1]) for r in classic or []}
+    # Same scrape, same observations; a scrape may land between the classic
+    # and the native observe of one signature, hence the tolerance of 2.
+    ok = not err1 and not err2 and len(n) == 10 and n.keys() == c.keys() and all(
+        c[k] > 0 and abs(c[k] - n[k]) <= 2 for k in n)
+    check(ok, "native signature histograms of all 5 nodes count what the classic ones count",
+          err1 or err2 or f"native {n}, classic {c}")
+    result, err = prom_query("histogram_quantile(0.9, sum(rate(mpc_signature_duration_native_seconds[1m])))")
+    q = float(result[0]["value"][1]) if result else float("nan")
+    check(not err and 0 < q < 10, "histogram_quantile over the native signature histogram is a latency",
+          err or f"{result}")
+
+
+def rotate_short_certificate(node, days):
+    """Replaces node's certificate and key in place by one valid `days` days (same CA);
+    the node reloads the files without a restart."""
+    index = int(node.split("-")[1])
+    tmp = os.path.join(TLS_DIR, f"short-{node}")
+    os.makedirs(tmp, exist_ok=True)
+    for name in ("ca.pem", "ca-key.pem"):
+        with open(os.path.join(TLS_DIR, name), "rb") as src, open(os.path.join(tmp, name), "wb") as dst:
+            dst.write(src.read())
+    subprocess.run([os.path.join(STACK, "multi-host", "make-certs.sh"), tmp, f"{node}=IP:127.0.0.1,DNS:{node}"],
+                   env={**os.environ, "CERT_DAYS": str(days)}, check=True, capture_output=True, timeout=60)
+    os.replace(os.path.join(tmp, f"{node}-key.pem"), os.path.join(TLS_DIR, f"{node}-key.pem"))
+    os.replace(os.path.join(tmp, f"{node}.pem"), os.path.join(TLS_DIR, f"{node}.pem"))
+    log(f"rotated {node}'s certificate to one valid {days} days (port {NODE_PORT + index - 1})")
+
+
+def check_rotation(node):
+    """After rotate_short_certificate: the node serves (and reports) the new expiry, no restart."""
+    want = node_cert_expiry(node)
+
+    def reported():
+        result, _ = prom_query(f'promcxx_tls_certificate_expiry_timestamp_seconds{{instance="{node}:8080"}}')
+        return result and float(result[0]["value"][1]) == want
+    check(wait_until("rotation", reported, 60), f"{node} reloaded its rotated certificate without a restart "
+          "(expiry gauge = new notAfter)", f"want {want}")
+
+
 def check_postgres_metrics():
     queries = load_yaml(os.path.join(STACK, "postgres-exporter-queries.yaml"))
     for ns, spec in queries.items():
@@ -599,7 +696,7 @@ def restart_node(node, flags, tag):
     index = int(node.split("-")[1])
     stop(node, signal.SIGTERM)
     cmd = [MPC_NODE, "--listen", f"127.0.0.1:{NODE_PORT + index - 1}", "--node-id", node,
-           "--threshold", "3", "--total-nodes", "5", *flags]
+           "--threshold", "3", "--total-nodes", "5", *(a.replace("{node}", node) for a in NODE_ARGS), *flags]
     logf = open(os.path.join(LOGS, f"{node}-{tag}.log"), "w")
     proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     CHILDREN[proc.pid] = proc
@@ -777,6 +874,7 @@ def fault_phase(exceptions):
     stop("etcd-3")
     stop("postgres", signal.SIGINT)
     stop("blackbox_exporter")
+    rotate_short_certificate("node-1", 2)
     with open(SINK_FAIL, "w") as f:
         f.write(FAILING_RECEIVER + "\n")
     log(f"receiver {FAILING_RECEIVER} answers 500 for {FAILING_SECONDS}s")
@@ -861,6 +959,7 @@ def fault_phase(exceptions):
     names = sorted({r["metric"]["alertname"] for r in extra or []} - {a[0] for a in EXPECTED_ALERTS})
     log(f"also firing at the end (not required): {', '.join(names)}")
     check_dashboards(exceptions, "fault")
+    check_rotation("node-1")
     backup.join(timeout=240)
     check(not backup.is_alive(), "backup and restore finished")
 
@@ -873,6 +972,8 @@ def main():
     if warm > 0:
         time.sleep(warm)
     check_targets()
+    check_tls_nodes()
+    check_native_histograms()
     check_rules()
     check_postgres_metrics()
     check_etcd_metrics()

@@ -224,6 +224,7 @@ def main(argv):
         for n in ("prometheus-1", "prometheus-2"):
             cmd = command_of(services.get(n, {}))
             for flag in ("--storage.tsdb.retention.time=30d", "--enable-feature=expand-external-labels",
+                         "--enable-feature=native-histograms",
                          "--config.file=/etc/prometheus/prometheus.yml"):
                 if flag not in cmd:
                     errors.append(f"{n}: needs {flag}")
