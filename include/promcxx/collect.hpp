@@ -40,6 +40,71 @@ struct native_buckets {
 };
 
 
+namespace detail {
+
+/// Per-thread scratch of the scrape-time checks below, kept so that a
+/// steady-state scrape allocates nothing. No user code runs while it is in use,
+/// so a collector that renders another registry cannot disturb it.
+struct collect_scratch {
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed;  // series key, position in its family
+  std::vector<std::uint8_t> flags;
+  std::vector<snapshot::label> sorted_a, sorted_b;
+  std::string joined;  // exposed names of collector families, back to back
+  struct name {
+    std::uint32_t offset, size, family;
+  };
+  std::vector<name> names;
+  std::vector<std::uint32_t> order, run;
+  std::vector<std::uint8_t> taken;
+
+  static collect_scratch& get() {
+    thread_local collect_scratch s;
+    return s;
+  }
+};
+
+/// Orders `base + suffix` against `s` as strings, without joining them.
+inline int compare_joined(std::string_view base, std::string_view suffix, std::string_view s) noexcept {
+  if (const int c = base.compare(s.substr(0, base.size())); c != 0) return c;
+  return suffix.compare(s.substr(base.size()));
+}
+
+/// Order-independent key of a label set (equal sets, equal keys): a mixed hash per pair, summed.
+inline std::uint64_t label_set_key(const snapshot& out, std::span<const snapshot::label> labels) noexcept {
+  auto fnv = [](std::string_view s, std::uint64_t h) noexcept {
+    for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+    return h;
+  };
+  std::uint64_t key = 0;
+  for (const auto& l : labels) {
+    std::uint64_t h = fnv(out.view(l.value), fnv(out.view(l.name), 0xcbf29ce484222325ULL) ^ 0xff);
+    h ^= h >> 31;  // splitmix64 finaliser: sums of unmixed FNV values collide too easily
+    h *= 0x7fb5d329728ea185ULL;
+    h ^= h >> 27;
+    key += h;
+  }
+  return key;
+}
+
+/// Same label set, in any order (names within a set are unique, checked by add_series).
+inline bool same_label_set(const snapshot& out, std::span<const snapshot::label> a, std::span<const snapshot::label> b,
+                           collect_scratch& scratch) {
+  if (a.size() != b.size()) return false;
+  auto eq = [&out](const snapshot::label& x, const snapshot::label& y) {
+    return out.view(x.name) == out.view(y.name) && out.view(x.value) == out.view(y.value);
+  };
+  if (std::equal(a.begin(), a.end(), b.begin(), eq)) return true;  // the usual case: the same order
+  auto by_name = [&out](const snapshot::label& x, const snapshot::label& y) { return out.view(x.name) < out.view(y.name); };
+  scratch.sorted_a.assign(a.begin(), a.end());
+  scratch.sorted_b.assign(b.begin(), b.end());
+  std::sort(scratch.sorted_a.begin(), scratch.sorted_a.end(), by_name);
+  std::sort(scratch.sorted_b.begin(), scratch.sorted_b.end(), by_name);
+  return std::equal(scratch.sorted_a.begin(), scratch.sorted_a.end(), scratch.sorted_b.begin(), eq);
+}
+
+} // namespace detail
+
+
 /// Receives the families of one scrape. Collectors describe what they expose
 /// through it; it validates names and labels at run time and drops (and
 /// counts, as promcxx_collect_errors_total) anything that would make the
@@ -173,6 +238,7 @@ class collect_sink {
                             std::span<const double> bounds, std::span<const std::string_view> states,
                             std::span<const std::string_view> label_names = {}) {
     end_family();
+    validated_ = false;
     snapshot::family f;
     f.name = out_.store(name);
     f.help = out_.store(help);
@@ -228,6 +294,7 @@ class collect_sink {
       out_.families.pop_back();
       return;
     }
+    if (validated_ && f.series_count > 1) drop_repeated_series(f);
     const auto first = out_.all_series.begin() + f.first_series;
     std::sort(first, first + f.series_count, [this](const snapshot::series& a, const snapshot::series& b) {
       const std::uint32_t n = std::min(a.label_count, b.label_count);
@@ -264,7 +331,52 @@ class collect_sink {
       return false;
     }
     begin_trusted_family(name, help, type, unit, bounds, states);
+    validated_ = true;
     return true;
+  }
+
+  // A collector that emits one label set twice would expose the series twice
+  // (client_golang refuses the whole scrape): the first one stays, repeats are
+  // dropped and counted. Keys are sorted, so this stays O(n log n) in series.
+  void drop_repeated_series(snapshot::family& f) {
+    auto& scratch = detail::collect_scratch::get();
+    const std::span<snapshot::series> series{out_.all_series.data() + f.first_series, f.series_count};
+    const std::size_t skip = out_.scratch_const_labels.size();  // the same constant labels lead every series
+    auto labels_of = [this, skip](const snapshot::series& s) {
+      return std::span<const snapshot::label>{out_.labels.data() + s.first_label + skip, s.label_count - skip};
+    };
+    scratch.keyed.clear();
+    for (std::uint32_t i = 0; i < series.size(); ++i)
+      scratch.keyed.emplace_back(detail::label_set_key(out_, labels_of(series[i])), i);
+    std::sort(scratch.keyed.begin(), scratch.keyed.end());  // by key, then emission order
+    scratch.flags.assign(series.size(), 0);
+    bool any = false;
+    for (std::size_t run = 0; run < scratch.keyed.size();) {
+      std::size_t end = run + 1;
+      while (end < scratch.keyed.size() && scratch.keyed[end].first == scratch.keyed[run].first) ++end;
+      // Within a run of equal keys each series is compared with the kept ones
+      // before it; when they are all repeats, that is the run's first only.
+      for (std::size_t j = run + 1; j < end; ++j)
+        for (std::size_t k = run; k < j; ++k) {
+          const auto kept = scratch.keyed[k].second;
+          if (scratch.flags[kept] == 0 &&
+              detail::same_label_set(out_, labels_of(series[kept]), labels_of(series[scratch.keyed[j].second]),
+                                     scratch)) {
+            scratch.flags[scratch.keyed[j].second] = 1;
+            any = true;
+            break;
+          }
+        }
+      run = end;
+    }
+    if (!any) return;
+    std::uint32_t kept = 0;
+    for (std::uint32_t i = 0; i < series.size(); ++i) {
+      if (scratch.flags[i] == 0) series[kept++] = series[i];
+      else reject();
+    }
+    out_.all_series.resize(f.first_series + kept);  // the open family's series are the last ones
+    f.series_count = kept;
   }
 
   static bool native_fits(const native_buckets& n, std::uint64_t count) noexcept {
@@ -364,6 +476,7 @@ class collect_sink {
   std::span<const std::pair<std::string, std::string>> const_labels_;
   std::uint64_t errors_ = 0;
   bool open_ = false;
+  bool validated_ = false;  // the open family came from a collector: its series may repeat
 };
 
 namespace detail {
@@ -381,6 +494,80 @@ struct collecting {
     return false;
   }
 };
+
+/// The library's own families; a collector family whose exposed names clash with them is dropped.
+inline constexpr std::string_view self_metric_names[] = {"promcxx_series_overflow_total", "promcxx_exemplars_dropped_total",
+                                                         "promcxx_bad_data_total", "promcxx_collect_errors_total"};
+
+/// Drops the collector families (out.families from `first` on) whose exposed
+/// sample names (detail::exposed_sample_suffixes: _total, _created, _info,
+/// _bucket, _count, _sum, _gcount, _gsum) clash with a name that
+/// `for_each_reserved(reserve)` reserves (registered and self-metric families)
+/// or with an earlier collector family: promtool and the OpenMetrics parsers
+/// reject an exposition with such a pair as a whole. Returns how many were
+/// dropped. Sorted names, so O(n log n) in collector families plus one binary
+/// search per reserved name.
+template <class ForEachReserved>
+std::uint64_t drop_clashing_families(snapshot& out, std::size_t first, ForEachReserved&& for_each_reserved) {
+  auto& scratch = collect_scratch::get();
+  scratch.joined.clear();
+  scratch.names.clear();
+  for (std::size_t i = first; i < out.families.size(); ++i) {
+    const auto& f = out.families[i];
+    const auto ex = exposed_sample_suffixes(f.type, out.view(f.name));
+    auto add = [&](std::string_view suffix) {
+      scratch.names.push_back({static_cast<std::uint32_t>(scratch.joined.size()),
+                               static_cast<std::uint32_t>(ex.base.size() + suffix.size()), static_cast<std::uint32_t>(i)});
+      scratch.joined.append(ex.base).append(suffix);
+    };
+    add({});  // the family name (OpenMetrics) or metadata name
+    for (std::size_t k = 0; k < ex.count; ++k)
+      if (!ex.suffixes[k].empty()) add(ex.suffixes[k]);
+  }
+  auto text = [&scratch](std::uint32_t e) {
+    return std::string_view{scratch.joined}.substr(scratch.names[e].offset, scratch.names[e].size);
+  };
+  scratch.order.resize(scratch.names.size());
+  for (std::uint32_t e = 0; e < scratch.order.size(); ++e) scratch.order[e] = e;
+  std::sort(scratch.order.begin(), scratch.order.end(), [&](std::uint32_t a, std::uint32_t b) { return text(a) < text(b); });
+  scratch.run.resize(scratch.names.size());
+  std::uint32_t runs = 0;
+  for (std::size_t k = 0; k < scratch.order.size(); ++k) {
+    if (k > 0 && text(scratch.order[k]) != text(scratch.order[k - 1])) ++runs;
+    scratch.run[scratch.order[k]] = runs;
+  }
+  scratch.taken.assign(scratch.names.empty() ? 0 : runs + 1, 0);
+  for_each_reserved([&](metric_type type, std::string_view name) {
+    const auto ex = exposed_sample_suffixes(type, name);
+    auto reserve = [&](std::string_view suffix) {
+      const auto at = std::lower_bound(scratch.order.begin(), scratch.order.end(), 0, [&](std::uint32_t e, int) {
+        return compare_joined(ex.base, suffix, text(e)) > 0;
+      });
+      if (at != scratch.order.end() && compare_joined(ex.base, suffix, text(*at)) == 0) scratch.taken[scratch.run[*at]] = 1;
+    };
+    reserve({});
+    for (std::size_t k = 0; k < ex.count; ++k)
+      if (!ex.suffixes[k].empty()) reserve(ex.suffixes[k]);
+  });
+  // In collection order: a family keeps its names unless an earlier one holds any of them.
+  scratch.flags.assign(out.families.size(), 0);
+  for (std::size_t e = 0; e < scratch.names.size();) {
+    std::size_t end = e;
+    bool clash = false;
+    for (; end < scratch.names.size() && scratch.names[end].family == scratch.names[e].family; ++end)
+      clash = clash || scratch.taken[scratch.run[end]] != 0;
+    if (clash) scratch.flags[scratch.names[e].family] = 1;
+    else
+      for (std::size_t k = e; k < end; ++k) scratch.taken[scratch.run[k]] = 1;
+    e = end;
+  }
+  std::size_t kept = first;
+  for (std::size_t i = first; i < out.families.size(); ++i)
+    if (scratch.flags[i] == 0) out.families[kept++] = out.families[i];
+  const auto dropped = static_cast<std::uint64_t>(out.families.size() - kept);
+  out.families.resize(kept);
+  return dropped;
+}
 
 } // namespace detail
 
@@ -410,6 +597,15 @@ inline void registry::collect(snapshot& out) const {
   for (const auto* c = collectors_; c != nullptr; c = c->next_) {
     c->collect(sink);
     sink.end_family();
+  }
+  if (out.families.size() != registered_families) {
+    // Registered families were checked against each other at registration (empty ones too); collector families
+    // are known only now.
+    const auto clashing = detail::drop_clashing_families(out, registered_families, [this](auto&& reserve) {
+      for (const auto* f = head_; f != nullptr; f = f->next_) reserve(f->spec().type, f->spec().name);
+      for (const auto name : detail::self_metric_names) reserve(metric_type::counter, name);
+    });
+    collect_errors_.fetch_add(clashing, std::memory_order_relaxed);
   }
   if (rejected_total > 0) {
     sink.begin_trusted_family("promcxx_series_overflow_total",

@@ -37,11 +37,12 @@ FIXED_CLASSES = {
     "invalid_utf8": "label values that are not valid UTF-8 (dropped and counted)",
     "observe_nan": "observe(NaN) on histograms and summaries (dropped and counted)",
     "counter_non_finite": "counter inc(NaN) / inc(+Inf) (NaN dropped and counted)",
+    "name_clash": "families whose exposed names clash (pool: refused at registration; collector: the later "
+                  "family is dropped and counted)",
+    "collector_duplicate": "a collector emitting the same series twice (the repeat is dropped and counted)",
 }
 OPEN_CLASSES = {
-    "name_clash": "families whose exposed names clash (pool and collector families)",
     "big_increment": "counter increments >= 2^53, then integer or fractional ones (precision lost)",
-    "collector_duplicate": "a collector emitting the same series twice (exposed twice)",
 }
 DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 # Mirrors the pool in property_driver.cpp: index -> (kind, declared name, label names, buckets or states).
@@ -59,7 +60,7 @@ POOL = {
     10: ("gauge", "prop_events_created", [], None),
     11: ("histogram", "prop_offset_seconds", [], [-1, 0, 1]),
 }
-CLASH_ONLY = {9, 10}  # registered only in the name_clash class
+CLASH_ONLY = {9, 10}  # clash with 7 and 1: registered only in the name_clash class
 OP_CODE = {"counter": "C", "gauge": "G", "histogram": "H", "summary": "S"}
 
 
@@ -127,15 +128,10 @@ def exposed(kind, name):
     return {name}, {name}
 
 
-def clashes(families):
-    seen = set()
-    for kind, name in families:
-        samples, fams = exposed(kind, name)
-        names = samples | fams
-        if names & seen:
-            return True
-        seen |= names
-    return False
+def clashes_with(families, entry):
+    """True when `entry` exposes a sample or family name that one of `families` exposes too."""
+    names = set().union(*exposed(*entry))
+    return any(names & set().union(*exposed(*f)) for f in families)
 
 
 def is_metric_name(n):
@@ -160,7 +156,7 @@ def collector_family_valid(kind, name, help_text):
     # A counter's OpenMetrics family name is its name without _total: it must stay a name.
     return (is_metric_name(name) and help_text != "" and valid_utf8(help_text) and
             (kind != "counter" or is_metric_name(name[:-len("_total")])) and
-            (kind == "counter") == name.endswith("_total") and
+            (kind == "unknown" or (kind == "counter") == name.endswith("_total")) and
             not any(name.endswith(s) for s in ("_bucket", "_count", "_sum")))
 
 
@@ -185,7 +181,9 @@ class Case:
         self.loose = set()        # model keys that may be absent or differ
         self.loose_names = set()  # sample names under which unexpected series are tolerated
         self.may_refuse = set()   # program line numbers the library may refuse with an exception
+        self.must_refuse = set()  # ... and those it must refuse (a clash known at registration)
         self.current = None       # keys of the series being generated
+        self.collect_errors = 0   # what each scrape adds to promcxx_collect_errors_total
         self.generate()
 
     def note_labels(self, values):
@@ -197,7 +195,15 @@ class Case:
         rng = self.rng
         candidates = [i for i in POOL if i not in CLASH_ONLY or "name_clash" in self.open]
         chosen = sorted(rng.sample(candidates, rng.randint(0, len(candidates))))
-        families = [(POOL[i][0], POOL[i][1]) for i in chosen]
+        # Registration refuses a pool family that clashes with one registered before it.
+        registered, refused = [], set()
+        for index in chosen:
+            entry = (POOL[index][0], POOL[index][1])
+            if clashes_with(registered, entry):
+                refused.add(index)
+            else:
+                registered.append(entry)
+        families = list(registered)  # every registered family holds its names, with or without series
         collector = []
         for _ in range(rng.randint(0, 3)):
             kind = rng.choice(["counter", "gauge", "unknown"])
@@ -212,30 +218,41 @@ class Case:
                 name += "_total"
             help_text = rng.choice(["Collected.", "", "Help with \\ and \n newline.", "caf\u00e9"])
             valid = collector_family_valid(kind, name, help_text)
-            if valid and clashes(families + [(kind, name)]):
+            samples = self.collector_sample_data(kind if valid else None)
+            # A collector family with no accepted sample is not exposed and holds no names.
+            exposed_now = valid and any(kept for *_, kept in samples)
+            if exposed_now and clashes_with(families, (kind, name)):
                 if "name_clash" not in self.open:
                     continue
                 self.tags.add("name_clash")
-                valid = False  # to be dropped (and counted) at collection
-            if valid:
+                valid = False  # dropped (and counted) at collection: an earlier family holds the name
+            elif exposed_now:
                 families.append((kind, name))
-            collector.append((kind if valid else None, name, help_text, kind))
-        if clashes([(POOL[i][0], POOL[i][1]) for i in chosen]):
+            collector.append((kind if valid else None, name, help_text, kind, samples))
+        if refused:
             self.tags.add("name_clash")
 
-        registered = []
         for index in chosen:
             self.lines.append(f"R {index}")
-            entry = (POOL[index][0], POOL[index][1])
-            if clashes(registered + [entry]):
+            if index in refused:
                 # Both names are known at registration: the library should refuse the second one.
                 self.may_refuse.add(len(self.lines))
+                self.must_refuse.add(len(self.lines))
                 continue
-            registered.append(entry)
             self.pool_ops(index)
-        for valid_kind, name, help_text, kind in collector:
+        for valid_kind, name, help_text, kind, samples in collector:
+            # promcxx_collect_errors_total, per scrape: an invalid family (the driver sends it no sample),
+            # an invalid or repeated sample, a family dropped for a clash.
+            if not collector_family_valid(kind, name, help_text):
+                self.collect_errors += 1
+            else:
+                self.collect_errors += sum(1 for *_, kept in samples if not kept)
+                self.collect_errors += 1 if valid_kind is None and any(kept for *_, kept in samples) else 0
             self.lines.append(f"F {kind} {hexs(name)} {hexs(help_text)}")
-            self.collector_samples(valid_kind, name)
+            for names, values, value, kept in samples:
+                if valid_kind is not None and kept:
+                    self.add(self.key(name, names, values), value)
+                self.lines.append(f"X {value.hex()} " + " ".join(f"{hexs(n)} {hexs(v)}" for n, v in zip(names, values)))
 
     def series_labels(self, names):
         values = [label_value(self.rng, self.open) for _ in names]
@@ -329,34 +346,39 @@ class Case:
             self.may_refuse.update(range(first_line, len(self.lines) + 1))
         self.current = None
 
-    def collector_samples(self, valid_kind, name):
+    def collector_sample_data(self, valid_kind):
+        """Samples of one collector family: (names, values, value, kept). A sample is kept when valid and not a
+        repeat of an earlier label set (in any label order): the first one stays."""
         rng = self.rng
         seen = set()
-        self.current, duplicate = [], False
+        samples = []
         for _ in range(rng.randint(0, 4)):
             names = rng.sample(["a", "b", "node", "__reserved", "9x", "le"], rng.randint(0, 2))
             if rng.random() < 0.05 and names:
                 names.append(names[0])  # duplicate label name
+            if rng.random() < 0.05 and len(names) == 2:
+                names.reverse()
             values = self.series_labels(names)
+            if seen and rng.random() < 0.15:  # repeat an accepted label set, in any label order
+                pairs = sorted(rng.choice(sorted(seen, key=lambda k: sorted(k, key=repr))), key=repr)
+                rng.shuffle(pairs)
+                names, values = [n for n, _ in pairs], [v for _, v in pairs]
             labels = list(zip(names, values))
             kind = valid_kind or "gauge"
             value = abs(gauge_value(rng)) if kind == "counter" else gauge_value(rng)
             if kind == "counter" and math.isnan(value):
                 value = 1.0
             key_bytes = frozenset((n, to_bytes(v)) for n, v in labels)
-            if valid_kind is not None and collector_series_valid(labels):
-                if key_bytes in seen:
-                    if "collector_duplicate" not in self.open:
-                        continue
-                    self.tags.add("collector_duplicate")
-                    duplicate = True
+            kept = valid_kind is not None and collector_series_valid(labels)
+            if kept and key_bytes in seen:
+                if "collector_duplicate" not in self.open:
+                    continue
+                self.tags.add("collector_duplicate")
+                kept = False
+            if kept:
                 seen.add(key_bytes)
-                self.add(self.key(name, names, values), value)
-            self.lines.append(f"X {value.hex()} " + " ".join(f"{hexs(n)} {hexs(v)}" for n, v in labels))
-        if duplicate:  # the fix may drop the second sample or the whole family: any of its series may go
-            self.loose.update(self.current)
-            self.loose_names.add(name)
-        self.current = None
+            samples.append((names, values, value, kept))
+        return samples
 
     def add(self, key, value):
         self.om_add(key, value)
@@ -409,10 +431,12 @@ def compare(parsed, model, what, problems, case):
             problems.append(f"{what}: unexpected {k[0]}{dict(k[1])!r:.200} = {parsed[k]!r}")
 
 
-def collect(families, problems, what, text_format):
+def collect(families, problems, what, text_format, self_metrics=None):
     out = {}
     for family in families:
         if family.name.startswith("promcxx_"):
+            if self_metrics is not None:
+                self_metrics.update({s.name: s.value for s in family.samples if not s.labels})
             continue  # self-metrics (collect errors, overflow): not part of the program
         for s in family.samples:
             if s.name.endswith("_created") and family.type in ("counter", "histogram", "summary"):
@@ -434,10 +458,15 @@ def check_case(driver, promtool, case, workdir):
     problems = []
     if run.returncode != 0:
         return ["crash", f"driver exit status {run.returncode}: {run.stderr.decode(errors='replace')[-1500:]}"], program
+    refused = set()
     for line in run.stderr.decode(errors="replace").splitlines():
         words = line.split(" ", 2)
         if len(words) < 2 or words[0] != "refused" or int(words[1]) not in case.may_refuse:
             problems.append(f"refused an operation the model expects to succeed: {line[:500]}")
+        else:
+            refused.add(int(words[1]))
+    for number in sorted(case.must_refuse - refused):
+        problems.append(f"registered a family whose exposed names clash with an earlier one (line {number})")
     raw_text, raw_om = open(text_path, "rb").read(), open(om_path, "rb").read()
     try:
         text, om = raw_text.decode("utf-8"), raw_om.decode("utf-8")
@@ -450,13 +479,22 @@ def check_case(driver, promtool, case, workdir):
         if lint.returncode not in (0, 3) or "error while linting" in said or "parsing error" in said:
             problems.append(f"promtool rejects the text format (exit {lint.returncode}): {said[:1500]}")
     try:
-        parsed_text = collect(parse_text(text), problems, "text", True)
+        self_text = {}
+        parsed_text = collect(parse_text(text), problems, "text", True, self_text)
         compare(parsed_text, case.text_model, "text", problems, case)
+        # The driver renders text first, then OpenMetrics: the errors of one scrape, then of two.
+        errors = self_text.get("promcxx_collect_errors_total", 0)
+        if errors != case.collect_errors:
+            problems.append(f"text: promcxx_collect_errors_total = {errors}, model {case.collect_errors}")
     except Exception as e:  # the parser raises ValueError and friends on invalid input
         problems.append(f"prometheus_client text parser rejects the text format: {type(e).__name__}: {e}"[:1500])
     try:
-        parsed_om = collect(parse_openmetrics(om), problems, "openmetrics", False)
+        self_om = {}
+        parsed_om = collect(parse_openmetrics(om), problems, "openmetrics", False, self_om)
         compare(parsed_om, case.model, "openmetrics", problems, case)
+        errors = self_om.get("promcxx_collect_errors_total", 0)
+        if errors != 2 * case.collect_errors:
+            problems.append(f"openmetrics: promcxx_collect_errors_total = {errors}, model {2 * case.collect_errors}")
     except Exception as e:
         problems.append(f"strict OpenMetrics parser rejects the output: {type(e).__name__}: {e}"[:1500])
     return problems, program
@@ -464,7 +502,8 @@ def check_case(driver, promtool, case, workdir):
 
 def classify(problems):
     first = problems[0]
-    for prefix, name in (("crash", "crash"), ("not_utf8", "not_utf8"), ("refused", "refused"), ("promtool", "promtool_reject"),
+    for prefix, name in (("crash", "crash"), ("not_utf8", "not_utf8"), ("refused", "refused"),
+                         ("registered a family", "clash_registered"), ("promtool", "promtool_reject"),
                          ("prometheus_client text parser", "text_parser_reject"),
                          ("strict OpenMetrics", "openmetrics_parser_reject"),
                          ("text:", "text_value_mismatch"), ("openmetrics:", "openmetrics_value_mismatch")):

@@ -1,0 +1,157 @@
+// Issue 18 regression: a collector family whose exposed sample names clash with
+// another family's (`gauge build_info` next to `info<"build">`, `x_created` next
+// to `counter<"x_total">`) made promtool and the OpenMetrics parsers reject the
+// whole exposition. Now the later family is dropped at collection and counted in
+// promcxx_collect_errors_total; registered families (with or without series)
+// and the library's own families always keep their names. The property suite
+// (tests/property) has real parsers judge random mixes of these.
+#include <doctest/doctest.h>
+
+#include <promcxx.hpp>
+#include <promcxx/info.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+std::string render(promcxx::registry& reg, promcxx::exposition_format format) {
+  std::string out;
+  promcxx::render(reg, format, out);
+  return out;
+}
+
+bool has_line(const std::string& text, std::string_view line) {
+  return ("\n" + text).find("\n" + std::string(line) + "\n") != std::string::npos;
+}
+
+bool mentions(const std::string& text, std::string_view name) {
+  return text.find(std::string(name) + " ") != std::string::npos || text.find(std::string(name) + "{") != std::string::npos;
+}
+
+/// Emits each family it was given, in order, with one sample.
+struct families_collector : promcxx::collector {
+  struct family {
+    std::string name;
+    promcxx::metric_type type;
+    double value;
+  };
+  std::vector<family> families;
+  void collect(promcxx::collect_sink& sink) const override {
+    for (const auto& f : families)
+      if (sink.family(f.name, "From a collector.", f.type)) sink.sample({}, f.value);
+  }
+};
+
+} // namespace
+
+TEST_CASE("robustness: a collector family clashing with a registered one is dropped and counted") {
+  using promcxx::metric_type;
+  promcxx::registry reg;
+  promcxx::info<"build", "Build.", promcxx::labels<"version">> build{reg};
+  promcxx::counter<"jobs_total", "Jobs."> jobs{reg};
+  build.set("1.0");
+  jobs.inc(3);
+  families_collector c;
+  c.families = {{"build_info", metric_type::gauge, 1},            // info<"build"> exposes build_info
+                {"jobs_created", metric_type::gauge, 2},          // counter jobs_total exposes jobs_created
+                {"jobs_created_total", metric_type::counter, 3},  // its family name jobs_created is a sample name
+                {"jobs", metric_type::unknown, 4},                // the counter's OpenMetrics family name
+                {"fine_total", metric_type::counter, 5}};
+  reg.add(c);
+  const auto om = render(reg, promcxx::exposition_format::openmetrics_1_0_0);
+  CHECK(has_line(om, "build_info{version=\"1.0\"} 1"));
+  CHECK(has_line(om, "jobs_total 3.0"));
+  CHECK(has_line(om, "fine_total 5.0"));
+  CHECK_FALSE(has_line(om, "# TYPE build_info gauge"));
+  CHECK_FALSE(mentions(om, "jobs_created_total"));
+  CHECK_FALSE(has_line(om, "# TYPE jobs_created gauge"));
+  CHECK_FALSE(has_line(om, "# TYPE jobs unknown"));
+  CHECK(has_line(om, "promcxx_collect_errors_total 4.0"));
+  const auto text = render(reg, promcxx::exposition_format::text_0_0_4);  // every scrape drops and counts again
+  CHECK(has_line(text, "promcxx_collect_errors_total 8"));
+  CHECK(has_line(text, "build_info{version=\"1.0\"} 1"));  // the text format writes an info as a gauge
+  CHECK_FALSE(has_line(text, "build_info 1"));
+  CHECK_FALSE(has_line(text, "# TYPE jobs_created gauge"));
+  CHECK(has_line(text, "fine_total 5"));
+  reg.remove(c);
+}
+
+TEST_CASE("robustness: a registered family holds its names even while it has no series") {
+  promcxx::registry reg;
+  promcxx::histogram<"wait_seconds", "Waits.", promcxx::labels<"queue">> waits{reg};  // no series yet
+  families_collector c;
+  c.families = {{"wait_seconds_count", promcxx::metric_type::gauge, 1}, {"wait_seconds", promcxx::metric_type::gauge, 2}};
+  reg.add(c);
+  // Exposed or not, the collector family would come and go with the histogram's first label set.
+  auto text = render(reg, promcxx::exposition_format::text_0_0_4);
+  CHECK_FALSE(mentions(text, "wait_seconds_count"));
+  CHECK_FALSE(mentions(text, "wait_seconds"));
+  CHECK(has_line(text, "promcxx_collect_errors_total 2"));
+  waits.labels("q1").observe(0.5);
+  text = render(reg, promcxx::exposition_format::text_0_0_4);
+  CHECK(has_line(text, "wait_seconds_count{queue=\"q1\"} 1"));
+  CHECK(has_line(text, "# TYPE wait_seconds histogram"));
+  CHECK_FALSE(has_line(text, "# TYPE wait_seconds gauge"));
+  reg.remove(c);
+}
+
+TEST_CASE("robustness: between collector families the first one exposed keeps the names") {
+  using promcxx::metric_type;
+  promcxx::registry reg;
+  families_collector c;
+  c.families = {{"tasks_total", metric_type::counter, 1},
+                {"tasks", metric_type::gauge, 2},          // the counter's family name
+                {"tasks_created", metric_type::gauge, 3},  // the counter's _created sample
+                {"tasks_total", metric_type::counter, 4},  // the same family again
+                {"other", metric_type::gauge, 5}};
+  reg.add(c);
+  const auto om = render(reg, promcxx::exposition_format::openmetrics_1_0_0);
+  CHECK(has_line(om, "tasks_total 1.0"));
+  CHECK_FALSE(has_line(om, "tasks_total 4.0"));
+  CHECK_FALSE(has_line(om, "# TYPE tasks gauge"));
+  CHECK_FALSE(has_line(om, "# TYPE tasks_created gauge"));
+  CHECK(has_line(om, "other 5.0"));
+  CHECK(has_line(om, "promcxx_collect_errors_total 3.0"));
+  reg.remove(c);
+}
+
+TEST_CASE("robustness: a collector family without samples holds no names") {
+  promcxx::registry reg;
+  struct empty_then_full : promcxx::collector {
+    void collect(promcxx::collect_sink& sink) const override {
+      sink.family("flaky", "Nothing to report this time.", promcxx::metric_type::gauge);
+      if (sink.family("flaky_info", "Present.", promcxx::metric_type::gauge)) sink.sample({}, 7);
+      if (sink.family("flaky", "Present.", promcxx::metric_type::info)) sink.info_sample({});
+    }
+  } c;
+  reg.add(c);
+  const auto om = render(reg, promcxx::exposition_format::openmetrics_1_0_0);
+  CHECK(has_line(om, "flaky_info 7.0"));
+  CHECK_FALSE(has_line(om, "# TYPE flaky info"));  // info "flaky" exposes flaky_info: the gauge came first
+  CHECK(has_line(om, "promcxx_collect_errors_total 1.0"));
+  reg.remove(c);
+}
+
+TEST_CASE("robustness: a collector family named like a self-metric is dropped, the self-metric stays") {
+  promcxx::registry reg;
+  families_collector c;
+  c.families = {{"promcxx_collect_errors_total", promcxx::metric_type::counter, 1000},
+                {"promcxx_series_overflow", promcxx::metric_type::gauge, 1},
+                {"promcxx_bad_data_created", promcxx::metric_type::gauge, 1}};
+  reg.add(c);
+  const auto text = render(reg, promcxx::exposition_format::text_0_0_4);
+  CHECK(has_line(text, "promcxx_collect_errors_total 3"));
+  CHECK_FALSE(mentions(text, "promcxx_series_overflow"));
+  CHECK_FALSE(mentions(text, "promcxx_bad_data_created"));
+  CHECK(text.find("promcxx_collect_errors_total 1000") == std::string::npos);
+  reg.remove(c);
+}
+
+TEST_CASE("robustness: registration still refuses clashes known at registration") {
+  promcxx::registry reg;
+  promcxx::counter<"events_total", "Events."> events{reg};
+  using clashing = promcxx::gauge<"events_created", "Clashes with events_total.">;
+  CHECK_THROWS_AS(clashing{reg}, promcxx::family_error);
+}
