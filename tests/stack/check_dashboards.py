@@ -11,6 +11,9 @@ rate/irate/increase. Every PromQL expression is parsed by `promtool check
 rules` (as a recording rule with the Grafana variables substituted), and
 every metric name used by a dashboard or alert must exist in mpc_node's
 exposition or in the exporters' list (tests/stack/exporter-metrics.txt).
+mpc_node runs as the local stack runs it: HTTPS with a client certificate
+(its promcxx_tls_* gauges feed the certificate alerts) and
+--native-histograms (the heatmap of signature-performance.json).
 
 Issue 15 (defects 2 and 10): in a dashboard with a `node` variable every
 query follows $node (cluster-wide constants excepted); stat/gauge panels
