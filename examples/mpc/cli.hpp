@@ -28,6 +28,7 @@ struct node_options {
   std::string tls_key;       ///< --tls-key: its private key
   std::string tls_client_ca; ///< --tls-client-ca: require client certificates signed by this CA (mTLS)
   bool native_histograms = false; ///< --native-histograms: latencies also as native histograms
+  bool session_series = false; ///< --session-series: series per signing session, removed when it ends
   bool help = false;
 };
 
@@ -45,7 +46,7 @@ inline constexpr std::string_view usage_text =
     "                [--byzantine-rate R] [--signature-failure-rate R] [--stall-presignatures]\n"
     "                [--drop-peers] [--tx-rate R] [--seed N] [--series N]\n"
     "                [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--native-histograms]\n"
-    "                [--help]\n"
+    "                [--session-series] [--help]\n"
     "\n"
     "Simulated MPC threshold-signing node serving mpc_* and process_* metrics on\n"
     "http://HOST:PORT/metrics (health check: /healthz).\n"
@@ -77,6 +78,8 @@ inline constexpr std::string_view usage_text =
     "other:\n"
     "  --seed N                      random seed, for a reproducible event sequence\n"
     "  --series N                    add N synthetic counter series (0..20000, default 0)\n"
+    "  --session-series              series per signing session (mpc_signing_session_*{session}),\n"
+    "                                removed when the session ends: series churn for soak tests\n"
     "  --help                        show this help\n"
     "\n"
     "Stops cleanly on SIGINT or SIGTERM. Exit codes: 0 stopped, 1 cannot serve, 2 bad usage.\n";
@@ -182,6 +185,7 @@ inline node_options parse_options(const std::vector<std::string_view>& args) {
     else if (flag == "--tls-key") o.tls_key = detail::non_empty(flag, value());
     else if (flag == "--tls-client-ca") o.tls_client_ca = detail::non_empty(flag, value());
     else if (flag == "--native-histograms") { no_value(); o.native_histograms = true; }
+    else if (flag == "--session-series") { no_value(); o.session_series = true; }
     else if (flag.starts_with("-")) throw usage_error("unknown option " + detail::quoted(flag));
     else throw usage_error("unexpected argument " + detail::quoted(flag));
   }

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
 
   mpc::initialize_metrics(options.node_id, options.workload.threshold, options.workload.total_nodes);
   if (options.native_histograms) mpc::native_latency::enable();
+  if (options.session_series) mpc::session_series::enable();
   for (std::size_t i = 0; i < options.series; ++i) synthetic_series(i).inc(static_cast<double>(i % 1000));
 
   std::optional<promcxx::http_server> server;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "mpc_metrics.hpp"
+#include "session_series.hpp"  // per-session series (--session-series)
 
 namespace mpc {
 
@@ -272,15 +273,22 @@ class workload {
   void start_signing() {
     const protocol p = chance(tuning::cggmp24_share) ? protocol::cggmp24 : protocol::frost;
     double took = 0;
+    int rounds = 2;  // FROST: commitments, then shares
     if (p == protocol::frost) {
       took = lognormal(0.06, 0.5, 10);
     } else if (pool_ > 0) {
       take_presignature();
       took = lognormal(0.18, 0.5, 10);  // online phase only
+      rounds = 1;
     } else {
       took = lognormal(0.7, 0.35, 10);  // no presignature: the full interactive protocol
+      rounds = 4;
     }
-    after(took, [this, p, took] {
+    // No random draw here: the event sequence is the same with or without --session-series.
+    const std::uint64_t session = ++sessions_;
+    session_series::begin(session, to_string(p), config_.threshold, rounds, p == protocol::frost ? 96 : 1536);
+    after(took, [this, p, took, session] {
+      session_series::end(session, to_string(p));
       if (chance(config_.signature_failure_rate)) {
         record_signature(p, sign_result::failure, took);
         finish(tx_state::failed);
@@ -339,6 +347,7 @@ class workload {
   int in_flight_ = 0;
   int pool_ = 0;
   bool generating_ = false;
+  std::uint64_t sessions_ = 0;  // signing sessions started
 };
 
 } // namespace mpc

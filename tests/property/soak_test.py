@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 """Soak test of the MPC node (issue 18 item 3): the node's workload writes
-continuously (high --tx-rate, extra --series) while scraper threads fetch
-/metrics over HTTP concurrently, both formats, with and without gzip.
+continuously (high --tx-rate, extra --series) and churns series (with
+--session-series every signing session has series of its own, created when
+it starts and removed when it ends) while scraper threads fetch /metrics over
+HTTP concurrently, both formats, with and without gzip.
 
 Checked: every scrape answers 200 with the negotiated Content-Type and is
 valid (text: promtool check metrics and prometheus_client's parser;
 OpenMetrics: the strict parser); resident memory (VmRSS from /proc) is flat
 after warm-up; the promcxx self-metrics report no error (collect errors,
-overflow, drops, HTTP status other than 200) at the end.
+overflow, drops, HTTP status other than 200) at the end; the churn happened
+(many more sessions came and went than any scrape shows at once).
 
 usage: soak_test.py --mpc-node EXE [--promtool EXE] [--seconds N] [--scrapers N]
 Environment: PROMCXX_SOAK_SECONDS (default 60; 600 for the long run).
@@ -33,6 +36,7 @@ ACCEPT = {
                    "text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
 }
 ERROR_WORDS = ("error", "overflow", "dropped", "rejected", "fail")
+SESSION_FAMILY = "mpc_signing_session_signers"  # one series per running signing session (--session-series)
 
 
 def rss_bytes(pid):
@@ -62,6 +66,8 @@ class Soak:
         self.args, self.port = args, port
         self.problems, self.lock = [], threading.Lock()
         self.scrapes = {"text": 0, "openmetrics": 0}
+        self.sessions_seen = set()  # session label values over all scrapes
+        self.most_live = 0          # most sessions one scrape showed
         self.stop = threading.Event()
 
     def problem(self, message):
@@ -77,10 +83,13 @@ class Soak:
         if not content_type.startswith(wanted):
             return f"{fmt}: Content-Type {content_type!r}"
         text = body.decode("utf-8")
+        families = list(parse_openmetrics(text) if fmt == "openmetrics" else parse_text(text))
+        live = {s.labels.get("session") for f in families if f.name == SESSION_FAMILY for s in f.samples}
+        with self.lock:
+            self.sessions_seen |= live
+            self.most_live = max(self.most_live, len(live))
         if fmt == "openmetrics":
-            list(parse_openmetrics(text))
             return None
-        list(parse_text(text))
         if self.args.promtool:
             lint = subprocess.run([self.args.promtool, "check", "metrics"], input=body, capture_output=True,
                                   timeout=60)
@@ -136,7 +145,8 @@ def main():
     warm_up = max(10.0, args.seconds * 0.25)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # meson's timeout: still stop the node
     node = subprocess.Popen([args.mpc_node, "--listen", "127.0.0.1:0", "--tx-rate", "400", "--series", "2000",
-                             "--seed", "18"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             "--session-series", "--seed", "18"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     soak = None
     try:
         first = node.stdout.readline()  # "mpc_node node-1 listening on 127.0.0.1:PORT"
@@ -185,6 +195,12 @@ def main():
               f"OpenMetrics){'' if args.promtool else '; promtool not found, text checked by the parser only'}")
         if total == 0:
             soak.problem("no scrape succeeded")
+        # Series churn: sessions end and their series go; a scrape shows only the running ones.
+        print(f"soak: {len(soak.sessions_seen)} signing sessions seen with series of their own, "
+              f"at most {soak.most_live} in one scrape")
+        if soak.most_live == 0 or len(soak.sessions_seen) < 10 * soak.most_live:
+            soak.problem("no series churn: per-session series did not come and go "
+                         f"({len(soak.sessions_seen)} seen, {soak.most_live} at most at once)")
     finally:
         if node.poll() is None:
             node.terminate()
