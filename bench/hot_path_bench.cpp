@@ -32,7 +32,12 @@ promcxx::counter<"bench_known_total", "Counter whose label values are known at c
                  promcxx::labels<"method", "code">, promcxx::label_values<"method", "get", "post", "put", "delete">,
                  promcxx::label_values<"code", "200", "404", "500", "503">>
     known{hot_registry};
-promcxx::gauge<"bench_level", "Unlabelled gauge."> level{hot_registry};
+promcxx::gauge<"bench_level", "Unlabelled gauge, inc only (in-flight style)."> level{hot_registry};
+// Separate gauges per use: cases run interleaved, and a gauge that ever took an
+// add pays for an absorbing set (handles.hpp), one that is only set never does.
+promcxx::gauge<"bench_temperature", "Unlabelled gauge, set only."> set_only{hot_registry};
+promcxx::gauge<"bench_mixed", "Unlabelled gauge that takes adds and sets."> mixed{hot_registry};
+promcxx::gauge<"bench_depth", "Gauge with one runtime label.", promcxx::labels<"queue">> depth{hot_registry};
 promcxx::histogram<"bench_latency_seconds", "Histogram with the 11 default bounds.", promcxx::unit<"seconds">>
     latency{hot_registry};
 
@@ -93,7 +98,20 @@ void gauge_set_promcxx(benchmark::State& state) {
   const bench::pin_thread pin{state};
   double v = 0;
   for (auto _ : state) {
-    level.set(v);
+    set_only.set(v);
+    v += 1.0;
+    ClobberMemory();
+  }
+}
+
+// A set on a gauge that has taken adds: series lock, sum of its cells over the
+// threads that wrote them, one store (context for the set-only number).
+void gauge_set_promcxx_after_adds(benchmark::State& state) {
+  const bench::pin_thread pin{state};
+  mixed.inc();
+  double v = 0;
+  for (auto _ : state) {
+    mixed.set(v);
     v += 1.0;
     ClobberMemory();
   }
@@ -117,10 +135,57 @@ void gauge_inc_promcxx(benchmark::State& state) {
   }
 }
 
+void gauge_inc_promcxx_labelled_handle(benchmark::State& state) {
+  const bench::pin_thread pin{state};
+  auto handle = depth.labels("default");  // cached once, as the docs advise
+  for (auto _ : state) {
+    handle.inc();
+    ClobberMemory();
+  }
+}
+
 void gauge_inc_cas_double(benchmark::State& state) {
   const bench::pin_thread pin{state};
   for (auto _ : state) {
     cas_counter.add(1.0);
+    ClobberMemory();
+  }
+}
+
+// inc then dec, the in-flight pattern (track_inprogress): two updates per iteration.
+void gauge_inc_dec_promcxx(benchmark::State& state) {
+  const bench::pin_thread pin{state};
+  for (auto _ : state) {
+    level.inc();
+    ClobberMemory();
+    level.dec();
+    ClobberMemory();
+  }
+}
+
+void gauge_inc_dec_cas_double(benchmark::State& state) {
+  const bench::pin_thread pin{state};
+  for (auto _ : state) {
+    cas_counter.add(1.0);
+    ClobberMemory();
+    cas_counter.add(-1.0);
+    ClobberMemory();
+  }
+}
+
+// A fractional amount: per-thread double cells.
+void gauge_add_fraction_promcxx(benchmark::State& state) {
+  const bench::pin_thread pin{state};
+  for (auto _ : state) {
+    level.add(0.25);
+    ClobberMemory();
+  }
+}
+
+void gauge_add_fraction_cas_double(benchmark::State& state) {
+  const bench::pin_thread pin{state};
+  for (auto _ : state) {
+    cas_counter.add(0.25);
     ClobberMemory();
   }
 }
@@ -282,9 +347,15 @@ const bool registered = [] {
   add("counter_inc/go_atomic_fetch_add", counter_go_atomic);
   add("counter_inc/cas_atomic_double", counter_cas_double);
   add("gauge_set/promcxx", gauge_set_promcxx);
+  add("gauge_set/promcxx_after_adds", gauge_set_promcxx_after_adds);
   add("gauge_set/atomic_double_store", gauge_set_atomic_double);
   add("gauge_inc/promcxx", gauge_inc_promcxx);
+  add("gauge_inc/promcxx_labelled_handle", gauge_inc_promcxx_labelled_handle);
   add("gauge_inc/cas_atomic_double", gauge_inc_cas_double);
+  add("gauge_inc_dec/promcxx", gauge_inc_dec_promcxx);
+  add("gauge_inc_dec/cas_atomic_double", gauge_inc_dec_cas_double);
+  add("gauge_add_fraction/promcxx", gauge_add_fraction_promcxx);
+  add("gauge_add_fraction/cas_atomic_double", gauge_add_fraction_cas_double);
   add("histogram_observe/promcxx", histogram_promcxx);
   add("histogram_observe/mutex_lower_bound", histogram_mutex);
   add("label_lookup/promcxx", lookup_promcxx);

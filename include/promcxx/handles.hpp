@@ -188,7 +188,7 @@ class gauge_lock {
     flags_.fetch_and(static_cast<std::uint8_t>(~gauge_locked), std::memory_order_release);
     flags_.notify_all();
   }
-  /// The flags when the lock was taken (they change only by gaining bits).
+  /// The flags when the lock was taken (gauge_added and gauge_fractional are never cleared while the series lives).
   [[nodiscard]] std::uint8_t seen() const noexcept { return seen_; }
 
  private:
@@ -222,12 +222,73 @@ inline void gauge_set_locked(std::atomic<std::uint64_t>& bits, std::uint8_t flag
   bits.store(std::bit_cast<std::uint64_t>(v), std::memory_order_relaxed);
 }
 
-/// Current value of a gauge series (handles, metrics and scrapes).
+/// Current value of a gauge series (handles, metrics and scrapes). A series
+/// without cells (their allocation failed) never gets gauge_added: its adds CAS `bits`.
 inline double gauge_read(const std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags, std::uint32_t cell) noexcept {
-  if (cell == 0 || (flags.load(std::memory_order_relaxed) & gauge_added) == 0) [[likely]]
+  if ((flags.load(std::memory_order_relaxed) & gauge_added) == 0) [[likely]]
     return std::bit_cast<double>(bits.load(std::memory_order_relaxed));
   const gauge_lock held{flags};
   return gauge_read_locked(bits, held.seen(), cell);
+}
+
+inline void gauge_cas_add(std::atomic<std::uint64_t>& bits, double v) noexcept {
+  std::uint64_t old = bits.load(std::memory_order_relaxed);
+  while (!bits.compare_exchange_weak(old, std::bit_cast<std::uint64_t>(std::bit_cast<double>(old) + v),
+                                     std::memory_order_relaxed)) {
+  }
+}
+
+/// The first add of a series (or any add of one without cells).
+PROMCXX_NOINLINE inline void gauge_first_add(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
+                                             std::uint32_t cell, std::uint64_t delta) noexcept {
+  if (cell == 0) return gauge_cas_add(bits, static_cast<double>(static_cast<std::int64_t>(delta)));
+  // Flag first, then the cell: a set that happens after this add sees the flag and absorbs the cell.
+  flags.fetch_or(gauge_added, std::memory_order_relaxed);
+  add_to_cell(cell, delta);
+}
+
+/// Adds a whole delta (int64 as two's complement): the hot path of inc/dec.
+inline void gauge_add_whole(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags, std::uint32_t cell,
+                            std::uint64_t delta) noexcept {
+  if ((flags.load(std::memory_order_relaxed) & gauge_added) == 0) [[unlikely]]
+    return gauge_first_add(bits, flags, cell, delta);
+  add_to_cell(cell, delta);
+}
+
+/// Adds a fractional or non-finite delta.
+PROMCXX_NOINLINE inline void gauge_add_other(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
+                                             std::uint32_t cell, double v) noexcept {
+  if (cell == 0) return gauge_cas_add(bits, v);
+  if (v - v != 0) {  // NaN or +-Inf would poison the cells for good, so it goes into the base
+    const gauge_lock held{flags};
+    gauge_set_locked(bits, held.seen(), cell, gauge_read_locked(bits, held.seen(), cell) + v);
+    return;
+  }
+  constexpr std::uint8_t both = gauge_added | gauge_fractional;
+  if ((flags.load(std::memory_order_relaxed) & both) != both) flags.fetch_or(both, std::memory_order_relaxed);
+  add_to_cell(cell + 1, v);
+}
+
+inline void gauge_add(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags, std::uint32_t cell, double v) noexcept {
+  constexpr double two_53 = 9007199254740992.0;  // whole doubles below it convert to int64 exactly
+  if (v > -two_53 && v < two_53 && v == static_cast<double>(static_cast<std::int64_t>(v))) [[likely]]
+    gauge_add_whole(bits, flags, cell, static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
+  else
+    gauge_add_other(bits, flags, cell, v);
+}
+
+PROMCXX_NOINLINE inline void gauge_set_absorbing(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
+                                                 std::uint32_t cell, double v) noexcept {
+  const gauge_lock held{flags};
+  gauge_set_locked(bits, held.seen(), cell, v);
+}
+
+/// set(): one store while the gauge never took an add.
+inline void gauge_set(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags, std::uint32_t cell, double v) noexcept {
+  if ((flags.load(std::memory_order_relaxed) & gauge_added) == 0) [[likely]]
+    bits.store(std::bit_cast<std::uint64_t>(v), std::memory_order_relaxed);
+  else
+    gauge_set_absorbing(bits, flags, cell, v);
 }
 
 } // namespace detail
@@ -244,19 +305,16 @@ class gauge_handle {
 
   /// Replaces the value; adds that happened before it are overwritten.
   void set(double v) noexcept {
-    if (!ref_.alive()) [[unlikely]] return;
-    if (cell_ == 0 || (flags_->load(std::memory_order_relaxed) & detail::gauge_added) == 0) [[likely]]
-      bits_->store(std::bit_cast<std::uint64_t>(v), std::memory_order_relaxed);
-    else
-      set_absorbing(v);
+    if (ref_.alive()) [[likely]] detail::gauge_set(*bits_, *flags_, cell_, v);
   }
-  void inc() noexcept { add_whole(1); }
-  void dec() noexcept { add_whole(~std::uint64_t{0}); }  // -1 in two's complement
+  void inc() noexcept {
+    if (ref_.alive()) [[likely]] detail::gauge_add_whole(*bits_, *flags_, cell_, 1);
+  }
+  void dec() noexcept {
+    if (ref_.alive()) [[likely]] detail::gauge_add_whole(*bits_, *flags_, cell_, ~std::uint64_t{0});  // -1
+  }
   void add(double v) noexcept {
-    if (v > -two_53 && v < two_53 && v == static_cast<double>(static_cast<std::int64_t>(v))) [[likely]]
-      add_whole(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
-    else
-      add_other(v);
+    if (ref_.alive()) [[likely]] detail::gauge_add(*bits_, *flags_, cell_, v);
   }
   void sub(double v) noexcept { add(-v); }
   /// Seconds since the Unix epoch.
@@ -265,39 +323,6 @@ class gauge_handle {
   [[nodiscard]] double value() const noexcept { return detail::gauge_read(*bits_, *flags_, cell_); }
 
  private:
-  static constexpr double two_53 = 9007199254740992.0;  // whole doubles below it convert to int64 exactly
-
-  void add_whole(std::uint64_t delta) noexcept {
-    if (!ref_.alive()) [[unlikely]] return;
-    if (cell_ == 0) [[unlikely]] return cas_add(static_cast<double>(static_cast<std::int64_t>(delta)));
-    // Flag first, then the cell: a set that happens after this add sees the flag and absorbs the cell.
-    if ((flags_->load(std::memory_order_relaxed) & detail::gauge_added) == 0) [[unlikely]] mark(detail::gauge_added);
-    detail::add_to_cell(cell_, delta);
-  }
-  PROMCXX_NOINLINE void add_other(double v) noexcept {
-    if (!ref_.alive()) return;
-    if (cell_ == 0) return cas_add(v);
-    if (v - v != 0) {  // NaN or +-Inf: would poison the cells for good, so it goes into the base
-      const detail::gauge_lock held{*flags_};
-      detail::gauge_set_locked(*bits_, held.seen(), cell_, detail::gauge_read_locked(*bits_, held.seen(), cell_) + v);
-      return;
-    }
-    constexpr std::uint8_t both = detail::gauge_added | detail::gauge_fractional;
-    if ((flags_->load(std::memory_order_relaxed) & both) != both) mark(both);
-    detail::add_to_cell(cell_ + 1, v);
-  }
-  PROMCXX_NOINLINE void mark(std::uint8_t bits) noexcept { flags_->fetch_or(bits, std::memory_order_relaxed); }
-  PROMCXX_NOINLINE void set_absorbing(double v) noexcept {
-    const detail::gauge_lock held{*flags_};
-    detail::gauge_set_locked(*bits_, held.seen(), cell_, v);
-  }
-  void cas_add(double v) noexcept {
-    std::uint64_t old = bits_->load(std::memory_order_relaxed);
-    while (!bits_->compare_exchange_weak(old, std::bit_cast<std::uint64_t>(std::bit_cast<double>(old) + v),
-                                         std::memory_order_relaxed)) {
-    }
-  }
-
   std::atomic<std::uint64_t>* bits_ = nullptr;
   std::atomic<std::uint8_t>* flags_ = nullptr;
   detail::series_ref ref_;

@@ -218,12 +218,25 @@ class gauge final : public detail::family_front<detail::descriptor<metric_type::
     return handle_of(this->known(base::template known_series<Values...>()), detail::series_ref{});  // permanent
   }
 
-  void set(double v) noexcept { self().set(v); }
-  void inc() noexcept { self().inc(); }
-  void dec() noexcept { self().dec(); }
-  void add(double v) noexcept { self().add(v); }
-  void sub(double v) noexcept { self().sub(v); }
-  void set_to_current_time() noexcept { self().set_to_current_time(); }
+  // The unlabelled series is never removed: no generation check, as for counter.
+  void set(double v) noexcept {
+    unlabelled();
+    detail::gauge_set(*bits_, *flags_, cell_, v);
+  }
+  void inc() noexcept {
+    unlabelled();
+    detail::gauge_add_whole(*bits_, *flags_, cell_, 1);
+  }
+  void dec() noexcept {
+    unlabelled();
+    detail::gauge_add_whole(*bits_, *flags_, cell_, ~std::uint64_t{0});  // -1 in two's complement
+  }
+  void add(double v) noexcept {
+    unlabelled();
+    detail::gauge_add(*bits_, *flags_, cell_, v);
+  }
+  void sub(double v) noexcept { add(-v); }
+  void set_to_current_time() noexcept { set(detail::now_seconds()); }
   [[nodiscard]] double value() const noexcept {
     static_assert(base::label_count == 0, "promcxx::gauge: a labelled gauge is read through labels(...) or with<...>()");
     return detail::gauge_read(*bits_, *flags_, cell_);
@@ -232,21 +245,20 @@ class gauge final : public detail::family_front<detail::descriptor<metric_type::
  private:
   explicit gauge(registry* r) : base(r) {
     if constexpr (base::label_count == 0) {
-      detail::series_record& r = this->core_.record(this->core_.single());
-      bits_ = &r.bits;
-      flags_ = &r.gauge_flags;
-      cell_ = r.first_cell;
+      detail::series_record& single = this->core_.record(this->core_.single());
+      bits_ = &single.bits;
+      flags_ = &single.gauge_flags;
+      cell_ = single.first_cell;
     }
   }
-  gauge_handle self() noexcept {
+  static constexpr void unlabelled() noexcept {
     static_assert(base::label_count == 0, "promcxx::gauge: a labelled gauge is updated through labels(...) or with<...>()");
-    return gauge_handle{bits_, flags_, cell_};
   }
   static handle handle_of(detail::series_record& r) noexcept { return handle_of(r, detail::family_core::ref_of(r)); }
   static handle handle_of(detail::series_record& r, detail::series_ref ref) noexcept {
     return handle{&r.bits, &r.gauge_flags, r.first_cell, ref};
   }
-  // The unlabelled series (never removed, so no generation check).
+  // The unlabelled series.
   std::atomic<std::uint64_t>* bits_ = nullptr;
   std::atomic<std::uint8_t>* flags_ = nullptr;
   std::uint32_t cell_ = 0;
