@@ -8,9 +8,9 @@
 
 #include "memory_model.hpp"
 
-TEST_CASE("memory: a counter series takes one cell and a default histogram series 13 (11 bounds, +Inf, sum)") {
+TEST_CASE("memory: a counter series takes one cell and a default histogram series 16 (11 bounds, +Inf, 4 sum lanes)") {
   CHECK(bench::measure_series_memory<bench::memory_counter>().cells == 1);
-  CHECK(bench::measure_series_memory<bench::memory_histogram>().cells == 13);
+  CHECK(bench::measure_series_memory<bench::memory_histogram>().cells == 16);
   CHECK(sizeof(promcxx::detail::cell) == 8);
 }
 

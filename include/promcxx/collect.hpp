@@ -733,11 +733,11 @@ inline void family_core::collect_into(collect_sink& sink) const {
       case metric_type::histogram: {
         const auto buckets = static_cast<std::uint32_t>(spec_.bounds.size()) + 1;
         // Bucket cells and the sum cell in one page: one walk over the threads' pages for all of them.
-        const bool one_page = buckets < cells_per_page;
+        const bool one_page = histogram_cell_count(buckets) <= cells_per_page;
         std::uint64_t counts[cells_per_page];
         double sum = 0;
         if (one_page) sum_histogram_cells(r.first_cell, buckets, counts, sum);
-        else sum = sum_cells_double(r.first_cell + buckets);
+        else sum = histogram_sum(r.first_cell, buckets);
         std::uint64_t cumulative = 0;
         for (std::uint32_t i = 0; i < buckets; ++i) {
           cumulative += one_page ? counts[i] : sum_cells_u64(r.first_cell + i);

@@ -340,7 +340,8 @@ class family_core {
   static std::uint32_t cells_for(const family_spec& spec) noexcept {
     switch (spec.type) {
       case metric_type::counter: return 1;
-      case metric_type::histogram: return static_cast<std::uint32_t>(spec.bounds.size() + 2);  // buckets, +Inf, sum
+      case metric_type::histogram:  // buckets, +Inf, the sum's lanes
+        return histogram_cell_count(static_cast<std::uint32_t>(spec.bounds.size()) + 1);
       case metric_type::summary: return 2;                                                     // count, sum
       case metric_type::gauge: return gauge_cells;  // whole deltas, fractional deltas, absorbed fraction
       default: return 0;  // stateset: the record's value word; info: nothing

@@ -300,7 +300,7 @@ class histogram final
       PROMCXX_BAD_DATA(detail::bad_data::observation_nan, "histogram observations must not be NaN");
       return;
     }
-    detail::record_observation(first_cell_ + handle::bucket_index(v), first_cell_ + bound_count + 1, v);
+    handle::record(first_cell_, handle::bucket_index(v), v);
   }
   void observe(double v, std::initializer_list<exemplar_label> exemplar)
     requires(base::descriptor_type::exemplars)

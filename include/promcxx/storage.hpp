@@ -378,6 +378,21 @@ inline void record_observation(std::uint32_t bucket_index, std::uint32_t sum_ind
   add_to_cell(sum_index, v);
 }
 
+/// The same for a series whose cells fit one page (any range of up to 64 cells
+/// does, see cell_allocator): the page is found from the series' first cell,
+/// so the lookup does not wait for the bucket search.
+inline void record_observation_in_page(std::uint32_t first_cell, std::uint32_t bucket, std::uint32_t sum_offset,
+                                       double v) noexcept {
+  if (cell_page* page = own_page(first_cell >> page_shift)) [[likely]] {
+    cell* cells = page->cells + (first_cell & (cells_per_page - 1));
+    plain_add(cells[bucket], std::uint64_t{1});
+    plain_add(cells[sum_offset], v);
+    return;
+  }
+  add_to_cell(first_cell + bucket, std::uint64_t{1});
+  add_to_cell(first_cell + sum_offset, v);
+}
+
 inline std::uint64_t sum_cells_u64(std::uint32_t index) noexcept {
   std::uint64_t total = 0;
   for (const cell_page* p = global_page_lists.first(index >> page_shift); p != nullptr; p = p->next_same_number)
@@ -392,24 +407,44 @@ inline double sum_cells_double(std::uint32_t index) noexcept {
   return total;
 }
 
-/// A histogram series' bucket counts (`buckets` integer cells from `first`) and
-/// its sum (the double cell after them), each summed over every thread. Cells
-/// in one page are read in one walk of the page's list, not one walk per cell.
+/// A histogram series' cells: a count per bucket (`buckets` integer cells from
+/// `first`), then its sum split over `histogram_sum_lanes` double cells picked by
+/// bucket. Back-to-back observations in different buckets then do not wait for
+/// each other's floating-point add: with one sum cell, its load-add-store chain
+/// was a third of an observation's time.
+inline constexpr std::uint32_t histogram_sum_lanes = 4;
+
+constexpr std::uint32_t histogram_cell_count(std::uint32_t buckets) noexcept { return buckets + histogram_sum_lanes; }
+constexpr std::uint32_t histogram_sum_offset(std::uint32_t buckets, std::uint32_t bucket) noexcept {
+  return buckets + (bucket & (histogram_sum_lanes - 1));
+}
+
+inline double histogram_sum(std::uint32_t first, std::uint32_t buckets) noexcept {
+  double sum = 0;
+  for (std::uint32_t lane = 0; lane < histogram_sum_lanes; ++lane) sum += sum_cells_double(first + buckets + lane);
+  return sum;
+}
+
+/// Bucket counts and sum of a histogram series, each summed over every thread.
+/// Cells in one page are read in one walk of the page's list, not one per cell.
 inline void sum_histogram_cells(std::uint32_t first, std::uint32_t buckets, std::uint64_t* counts, double& sum) noexcept {
-  const std::uint32_t sum_index = first + buckets;
-  sum = 0;
-  for (std::uint32_t i = 0; i < buckets; ++i) counts[i] = 0;
-  if ((first >> page_shift) != (sum_index >> page_shift)) {  // more than a page of buckets: cell by cell
+  const std::uint32_t last = first + histogram_cell_count(buckets) - 1;
+  if ((first >> page_shift) != (last >> page_shift)) {  // more than a page of buckets: cell by cell
     for (std::uint32_t i = 0; i < buckets; ++i) counts[i] = sum_cells_u64(first + i);
-    sum = sum_cells_double(sum_index);
+    sum = histogram_sum(first, buckets);
     return;
   }
+  for (std::uint32_t i = 0; i < buckets; ++i) counts[i] = 0;
+  double lanes[histogram_sum_lanes] = {};
   const std::uint32_t offset = first & (cells_per_page - 1);
   for (const cell_page* p = global_page_lists.first(first >> page_shift); p != nullptr; p = p->next_same_number) {
     const cell* cells = p->cells + offset;
     for (std::uint32_t i = 0; i < buckets; ++i) counts[i] += cells[i].load(std::memory_order_relaxed);
-    sum += std::bit_cast<double>(cells[buckets].load(std::memory_order_relaxed));
+    for (std::uint32_t lane = 0; lane < histogram_sum_lanes; ++lane)
+      lanes[lane] += std::bit_cast<double>(cells[buckets + lane].load(std::memory_order_relaxed));
   }
+  sum = 0;
+  for (const double lane : lanes) sum += lane;
 }
 
 /// Non-integral counter increments (for example seconds) at the same cell

@@ -9,6 +9,9 @@
 #include <doctest/doctest.h>
 
 #include <barrier>
+#include <bit>
+#include <cmath>
+#include <limits>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -195,4 +198,76 @@ TEST_CASE("counter: whole increments of 2^53 and more stay exact, and later frac
   big.inc(9007199254740992.0);  // 2^53
   for (int i = 0; i < 4; ++i) big.inc(0.5);
   CHECK(big.value() == 9007199254740994.0);  // the old design added each 0.5 to 2^53 and lost it
+}
+
+namespace {
+
+/// The definition: how many bounds lie below v.
+template <class Layout>
+std::uint32_t bounds_below(double v) {
+  std::uint32_t n = 0;
+  for (const double b : Layout::bounds) n += static_cast<std::uint32_t>(b < v);
+  return n;
+}
+
+template <class Layout>
+void check_bucket_search() {
+  std::vector<double> values{0.0, -0.0, std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+                             std::numeric_limits<double>::denorm_min(), -std::numeric_limits<double>::denorm_min(),
+                             std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest()};
+  for (const double b : Layout::bounds) {
+    values.push_back(b);
+    values.push_back(std::nextafter(b, std::numeric_limits<double>::infinity()));
+    values.push_back(std::nextafter(b, -std::numeric_limits<double>::infinity()));
+  }
+  std::uint64_t x = 0x9e3779b97f4a7c15ULL;
+  for (int i = 0; i < 200000; ++i) {  // random bit patterns: every binade, both signs
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    const double v = std::bit_cast<double>(x);
+    if (!std::isnan(v)) values.push_back(v);
+    values.push_back(static_cast<double>(x >> 40) / 1e6 - 8);  // dense around the usual bounds
+  }
+  std::size_t wrong = 0;
+  for (const double v : values) {
+    const auto expected = bounds_below<Layout>(v);
+    if (promcxx::detail::bucket_index_of<Layout>(v) != expected ||
+        promcxx::detail::bucket_index_in(Layout::bounds, v) != expected) {
+      if (++wrong <= 5) MESSAGE("v=" << v << " expected bucket " << expected);
+    }
+  }
+  CHECK(wrong == 0);
+}
+
+} // namespace
+
+TEST_CASE("histogram: the bucket search (binade table, packed compares) agrees with counting bounds below v") {
+  check_bucket_search<promcxx::default_buckets>();
+  check_bucket_search<promcxx::buckets<"-5", "-1", "-0.25", "0", "0.25", "1">>();
+  check_bucket_search<promcxx::exponential_buckets<"1", "2", 10>>();
+  check_bucket_search<promcxx::linear_buckets<"0", "1", 10>>();  // several bounds per binade: packed compares
+  check_bucket_search<promcxx::buckets<"1e-22", "1e22">>();
+  check_bucket_search<promcxx::buckets<"0.1">>();
+  static_assert(promcxx::detail::binade_search_of<promcxx::default_buckets>.steps == 1,
+                "the default buckets hold at most one bound per binade");
+}
+
+TEST_CASE("histogram: sum lanes add up to the sum of every observation, from many threads") {
+  promcxx::registry reg;
+  promcxx::histogram<"storage_lanes_seconds", "Lanes.", promcxx::labels<"k">> h{reg};
+  auto series = h.labels("a");
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 8; ++t)
+    workers.emplace_back([&] {
+      for (int i = 0; i < 10000; ++i) series.observe(static_cast<double>(i % 16) * 0.125);  // exact in binary
+    });
+  for (auto& w : workers) w.join();
+  CHECK(series.count() == 80000);
+  CHECK(series.sum() == 8 * 625 * (0 + 15) * 16 / 2 * 0.125);
+  const std::string text = [&] {
+    std::string out;
+    promcxx::render(reg, promcxx::exposition_format::text_0_0_4, out);
+    return out;
+  }();
+  CHECK(text.find("storage_lanes_seconds_sum{k=\"a\"} 75000\n") != std::string::npos);
+  CHECK(text.find("storage_lanes_seconds_count{k=\"a\"} 80000\n") != std::string::npos);
 }
