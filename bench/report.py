@@ -105,8 +105,18 @@ class Report:
         self.target("histogram observe per-thread cost, 2 threads / 1 thread", self.ratio(hist, 2, hist, 1), "<=", 1.5)
         self.target("mutex histogram / histogram observe, 2 threads", self.ratio(mutex, 2, hist, 2), None, 0)
         self.target("gauge set / floor, 1 thread", self.ratio("gauge_set/promcxx", 1, floor, 1), "<=", 2)
-        self.target("gauge inc / CAS atomic<double> (same design), 1 thread",
-                    self.ratio("gauge_inc/promcxx", 1, "gauge_inc/cas_atomic_double", 1), None, 0)
+        # Issue 17 target 2: gauge inc on per-thread cells against prometheus-cpp's CAS gauge.
+        gauge, gauge_cas = "gauge_inc/promcxx", "gauge_inc/cas_atomic_double"
+        self.target("CAS atomic<double> / gauge inc, 2 threads (speed-up)", self.ratio(gauge_cas, 2, gauge, 2), ">=", 5)
+        self.target("CAS atomic<double> / gauge inc (cached labelled handle), 2 threads (speed-up)",
+                    self.ratio(gauge_cas, 2, "gauge_inc/promcxx_labelled_handle", 2), ">=", 5)
+        self.target("CAS atomic<double> / gauge inc, 1 thread (speed-up)", self.ratio(gauge_cas, 1, gauge, 1), None, 0)
+        self.target("CAS atomic<double> / gauge inc+dec pair, 2 threads (speed-up)",
+                    self.ratio("gauge_inc_dec/cas_atomic_double", 2, "gauge_inc_dec/promcxx", 2), None, 0)
+        self.target("CAS atomic<double> / gauge add(0.25), 2 threads (speed-up)",
+                    self.ratio("gauge_add_fraction/cas_atomic_double", 2, "gauge_add_fraction/promcxx", 2), None, 0)
+        self.target("gauge set on a gauge that took adds / floor, 1 thread",
+                    self.ratio("gauge_set/promcxx_after_adds", 1, floor, 1), None, 0)
         lookup = "label_lookup/promcxx"
         self.target("map family lookup (prebuilt key) / label lookup, 1 thread (speed-up)",
                     self.ratio("label_lookup/map_prebuilt_key", 1, lookup, 1), ">=", 5)
