@@ -99,10 +99,10 @@ consteval binade_search<N> make_binade_search(const std::array<double, N>& bound
   for (std::uint64_t top = 0; top < 4096; ++top) {
     const bool negative = (top & 0x800) != 0;
     const bool infinite = (top & 0x7ff) == 0x7ff;  // +-Inf (NaN never gets here)
-    const double near_zero = std::bit_cast<double>(top << 52);  // smallest magnitude of the binade
-    const double far = infinite ? near_zero : std::bit_cast<double>(top << 52 | mantissa);
-    const double lowest = negative ? far : near_zero;
-    const double highest = negative ? near_zero : far;
+    const double smallest_magnitude = std::bit_cast<double>(top << 52);  // (not "near"/"far": macros on Windows)
+    const double largest_magnitude = infinite ? smallest_magnitude : std::bit_cast<double>(top << 52 | mantissa);
+    const double lowest = negative ? largest_magnitude : smallest_magnitude;
+    const double highest = negative ? smallest_magnitude : largest_magnitude;
     std::uint32_t below = 0, inside = 0;
     for (const double b : bounds) {
       if (b < lowest) ++below;
@@ -239,6 +239,7 @@ namespace detail {
 inline constexpr std::uint8_t gauge_added = 1;      // an add reached the cells: reads and sets must sum them
 inline constexpr std::uint8_t gauge_fractional = 2;  // a fractional add happened: cells 1 and 2 are in use
 inline constexpr std::uint8_t gauge_locked = 4;      // a set or a read holds the series
+inline constexpr std::uint8_t gauge_waiting = 8;     // someone sleeps on the lock: the holder wakes them
 inline constexpr std::uint32_t gauge_cells = 3;
 
 /// The series lock of a gauge that takes adds (a byte in its record, so the record stays one line).
@@ -247,22 +248,28 @@ class gauge_lock {
   explicit gauge_lock(std::atomic<std::uint8_t>& flags) noexcept : flags_(flags) {
     std::uint8_t seen = flags_.load(std::memory_order_relaxed);
     for (;;) {
-      if ((seen & gauge_locked) != 0) {
-        flags_.wait(seen, std::memory_order_relaxed);  // the holder sums cells: short, but may be preempted
-        seen = flags_.load(std::memory_order_relaxed);
+      if ((seen & gauge_locked) == 0) {
+        if (flags_.compare_exchange_weak(seen, static_cast<std::uint8_t>(seen | gauge_locked), std::memory_order_acquire,
+                                         std::memory_order_relaxed))
+          break;
         continue;
       }
-      if (flags_.compare_exchange_weak(seen, static_cast<std::uint8_t>(seen | gauge_locked), std::memory_order_acquire,
-                                       std::memory_order_relaxed))
-        break;
+      // Held (the holder sums cells: short, but may be preempted): announce the sleeper, then sleep.
+      if ((seen & gauge_waiting) == 0 &&
+          !flags_.compare_exchange_weak(seen, static_cast<std::uint8_t>(seen | gauge_waiting), std::memory_order_relaxed))
+        continue;
+      flags_.wait(static_cast<std::uint8_t>(seen | gauge_waiting), std::memory_order_relaxed);
+      seen = flags_.load(std::memory_order_relaxed);
     }
     seen_ = seen;
   }
   gauge_lock(const gauge_lock&) = delete;
   gauge_lock& operator=(const gauge_lock&) = delete;
   ~gauge_lock() {
-    flags_.fetch_and(static_cast<std::uint8_t>(~gauge_locked), std::memory_order_release);
-    flags_.notify_all();
+    // Waking costs a shared wait-pool update: only when someone announced it sleeps.
+    constexpr auto held = static_cast<std::uint8_t>(gauge_locked | gauge_waiting);
+    if ((flags_.fetch_and(static_cast<std::uint8_t>(~held), std::memory_order_release) & gauge_waiting) != 0)
+      flags_.notify_all();
   }
   /// The flags when the lock was taken (gauge_added and gauge_fractional are never cleared while the series lives).
   [[nodiscard]] std::uint8_t seen() const noexcept { return seen_; }
