@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <initializer_list>
+#include <new>  // std::nothrow: a family that cannot be allocated is reported, not thrown
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -221,18 +222,13 @@ class registry {
                      const family_options& options, detail::rule& error) noexcept {
 #if defined(__cpp_exceptions)
     try {
-      error = detail::rule::none;
-      return &define<Family>(name, help, label_names, options);
-    } catch (const family_error& e) {
-      error = e.which();
-    } catch (...) {
+      return define_or_report<Family>(name, help, label_names, options, error);
+    } catch (...) {  // copying the names or constructing the family ran out of memory
       error = detail::rule::out_of_memory;
+      return nullptr;
     }
-    return nullptr;
 #else
-    // TODO(lead): check admission before defining, so this reports instead of aborting.
-    error = detail::rule::none;
-    return &define<Family>(name, help, label_names, options);
+    return define_or_report<Family>(name, help, label_names, options, error);
 #endif
   }
 
@@ -319,6 +315,17 @@ class registry {
   template <class Family>
   Family& define(std::string_view name, std::string_view help, std::span<const std::string_view> label_names,
                  const family_options& options) {
+    detail::rule broken = detail::rule::none;
+    Family* family = define_or_report<Family>(name, help, label_names, options, broken);
+    if (family == nullptr) PROMCXX_THROW(family_error(broken, message(broken, name)));
+    return *family;
+  }
+  /// The family, or nullptr and the broken rule in `error`: every rule and the
+  /// registry's admission are checked before anything is linked, so both the
+  /// throwing and the non-throwing entry points report instead of aborting.
+  template <class Family>
+  Family* define_or_report(std::string_view name, std::string_view help, std::span<const std::string_view> label_names,
+                           const family_options& options, detail::rule& error) {
     constexpr metric_type type = Family::family_type;
     detail::owned_spec owned;
     owned.name = name;
@@ -333,23 +340,29 @@ class registry {
     }
     owned.states = options.states;
     owned.point_views();
-    if (const auto broken = detail::first_broken_rule(owned.view(type, options.max_series)); broken != detail::rule::none)
-      PROMCXX_THROW(family_error(broken, message(broken, name)));
-    auto* family = new Family(owned, options);
+    error = detail::first_broken_rule(owned.view(type, options.max_series));
+    if (error != detail::rule::none) return nullptr;
+    auto* family = new (std::nothrow) Family(owned, options);
+    if (family == nullptr) {
+      error = detail::rule::out_of_memory;
+      return nullptr;
+    }
     const owned_family entry{family, [](detail::family_core* f) { delete static_cast<Family*>(f); }};
     detail::lock held{mutex_};
-    if (const auto broken = admits(*family); broken != detail::rule::none) {
-      entry.destroy(family);
-      PROMCXX_THROW(family_error(broken, message(broken, name)));
+    error = admits(*family);
+    if (error == detail::rule::none) {
+      PROMCXX_TRY {
+        owned_.push_back(entry);
+      } PROMCXX_CATCH_ALL {
+        error = detail::rule::out_of_memory;
+      }
     }
-    PROMCXX_TRY {
-      owned_.push_back(entry);
-    } PROMCXX_CATCH_ALL {
+    if (error != detail::rule::none) {
       entry.destroy(family);
-      PROMCXX_RETHROW;
+      return nullptr;
     }
     link(*family);
-    return *family;
+    return family;
   }
   template <class Family>
   Family& define(std::string_view name, std::string_view help, std::initializer_list<std::string_view> label_names,

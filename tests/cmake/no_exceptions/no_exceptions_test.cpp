@@ -63,3 +63,23 @@ TEST_CASE("no-exceptions: a broken contract aborts with the message the exceptio
   CHECK(WTERMSIG(status) == SIGABRT);
   CHECK(err.find("promcxx::registry: collector is already registered") != std::string::npos);
 }
+
+TEST_CASE("no-exceptions: try_define reports a broken rule or a clash instead of aborting") {
+  promcxx::registry r;
+  promcxx::detail::rule why = promcxx::detail::rule::none;
+  const std::string_view bad_label[] = {"__reserved"};
+  CHECK(r.try_define<promcxx::counter_family>("nx_jobs_total", "Jobs.", bad_label, {}, why) == nullptr);
+  CHECK(why != promcxx::detail::rule::none);
+  CHECK(r.try_define<promcxx::counter_family>("nx-bad", "Bad name.", {}, {}, why) == nullptr);
+  CHECK(why == promcxx::detail::rule::metric_name);
+  auto* jobs = r.try_define<promcxx::counter_family>("nx_jobs_total", "Jobs.", {}, {}, why);
+  REQUIRE(jobs != nullptr);
+  CHECK(why == promcxx::detail::rule::none);
+  // The same name again is refused by the registry's admission, still without aborting.
+  CHECK(r.try_define<promcxx::gauge_family>("nx_jobs_total", "Jobs again.", {}, {}, why) == nullptr);
+  CHECK(why != promcxx::detail::rule::none);
+  jobs->labels(std::span<const std::string_view>{}).inc();
+  std::string text;
+  promcxx::render(r, promcxx::exposition_format::text_0_0_4, text);
+  CHECK(text.find("nx_jobs_total 1\n") != std::string::npos);
+}
