@@ -10,6 +10,7 @@
 #include <atomic>
 #include <bit>
 #include <cstdint>
+#include <cstring>  // std::memcpy
 #include <initializer_list>
 #include <span>
 #include <string>
@@ -56,6 +57,8 @@ struct collect_scratch {
   std::vector<name> names;
   std::vector<std::uint32_t> order, run;
   std::vector<std::uint8_t> taken;
+  std::uint64_t filter[16];  // 1024-bit Bloom filter of the collector names: length and first 8 bytes
+  std::uint64_t prefix_filter[16];  // ... and of their first 8 bytes alone (names of 8 bytes or more)
 
   static collect_scratch& get() {
     thread_local collect_scratch s;
@@ -67,6 +70,27 @@ struct collect_scratch {
 inline int compare_joined(std::string_view base, std::string_view suffix, std::string_view s) noexcept {
   if (const int c = base.compare(s.substr(0, base.size())); c != 0) return c;
   return suffix.compare(s.substr(base.size()));
+}
+
+inline std::uint32_t prefix_filter_bit(const char* first8) noexcept {
+  std::uint64_t head;
+  std::memcpy(&head, first8, 8);
+  return static_cast<std::uint32_t>((head * 0xbf58476d1ce4e5b9ULL) >> 54);  // 10 bits
+}
+
+/// Filter key of the name `base + suffix`: its length and first 8 bytes, mixed.
+inline std::uint32_t name_filter_bit(std::string_view base, std::string_view suffix) noexcept {
+  char bytes[8] = {};
+  if (base.size() >= 8) {
+    std::memcpy(bytes, base.data(), 8);
+  } else {
+    std::memcpy(bytes, base.data(), base.size());
+    std::memcpy(bytes + base.size(), suffix.data(), std::min(suffix.size(), 8 - base.size()));
+  }
+  std::uint64_t head;
+  std::memcpy(&head, bytes, 8);
+  std::uint64_t h = (head ^ (base.size() + suffix.size()) * 0x9e3779b97f4a7c15ULL) * 0xbf58476d1ce4e5b9ULL;
+  return static_cast<std::uint32_t>(h >> 54);  // 10 bits
 }
 
 /// Order-independent key of a label set (equal sets, equal keys): a mixed hash per pair, summed.
@@ -537,9 +561,23 @@ std::uint64_t drop_clashing_families(snapshot& out, std::size_t first, ForEachRe
     scratch.run[scratch.order[k]] = runs;
   }
   scratch.taken.assign(scratch.names.empty() ? 0 : runs + 1, 0);
+  // Most reserved names match no collector name: a Bloom filter answers for them without a search.
+  std::fill(std::begin(scratch.filter), std::end(scratch.filter), 0);
+  std::fill(std::begin(scratch.prefix_filter), std::end(scratch.prefix_filter), 0);
+  auto set = [](std::uint64_t(&filter)[16], std::uint32_t bit) { filter[bit >> 6] |= std::uint64_t{1} << (bit & 63); };
+  auto has = [](const std::uint64_t(&filter)[16], std::uint32_t bit) { return (filter[bit >> 6] >> (bit & 63) & 1) != 0; };
+  for (const auto& n : scratch.names) {
+    const auto joined = std::string_view{scratch.joined}.substr(n.offset, n.size);
+    set(scratch.filter, name_filter_bit(joined, {}));
+    if (joined.size() >= 8) set(scratch.prefix_filter, prefix_filter_bit(joined.data()));
+  }
   for_each_reserved([&](metric_type type, std::string_view name) {
+    // A name of 14 bytes or more keeps at least 8 in its base (a counter loses _total): every name the family
+    // exposes starts with its first 8 bytes, so one probe clears most families.
+    if (name.size() >= 14 && !has(scratch.prefix_filter, prefix_filter_bit(name.data()))) return;
     const auto ex = exposed_sample_suffixes(type, name);
     auto reserve = [&](std::string_view suffix) {
+      if (!has(scratch.filter, name_filter_bit(ex.base, suffix))) return;
       const auto at = std::lower_bound(scratch.order.begin(), scratch.order.end(), 0, [&](std::uint32_t e, int) {
         return compare_joined(ex.base, suffix, text(e)) > 0;
       });

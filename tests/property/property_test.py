@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from fractions import Fraction
 
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families as parse_text
@@ -128,6 +129,37 @@ def counter_total(increments):
         else:
             part += x
     return float(whole % 2 ** 64) + part
+
+
+class FloatSum:
+    """The sum of observations as storage may add them up in any order (storage.hpp splits a histogram's sum over
+    lanes picked by bucket, then adds the lanes): within the rounding-error bound of the exact sum, n * 2^-53 *
+    sum(|x|); infinite terms decide it alone. NaN observations are dropped (and counted)."""
+
+    def __init__(self, terms):
+        self.terms = [x for x in terms if not math.isnan(x)]
+        self.pos_inf, self.neg_inf = math.inf in self.terms, -math.inf in self.terms
+        finite = [Fraction(x) for x in self.terms if math.isfinite(x)]
+        self.exact = sum(finite, Fraction(0))
+        self.bound = len(finite) * Fraction(1, 2 ** 53) * sum((abs(x) for x in finite), Fraction(0))
+
+    def matches(self, got):
+        if self.pos_inf and self.neg_inf:
+            return math.isnan(got)
+        if self.pos_inf or self.neg_inf:
+            return got == (math.inf if self.pos_inf else -math.inf)
+        return math.isfinite(got) and abs(Fraction(got) - self.exact) <= self.bound
+
+    def at_least_zero(self):
+        if self.pos_inf or self.neg_inf:
+            return self.pos_inf and not self.neg_inf
+        return self.exact >= 0
+
+    def sign_unsure(self):
+        return not (self.pos_inf or self.neg_inf) and self.bound > 0 and abs(self.exact) <= self.bound
+
+    def __repr__(self):
+        return f"FloatSum(~{float(self.exact)!r} +- {float(self.bound)!r})"
 
 
 # ---- names and clashes ---------------------------------------------------------
@@ -319,25 +351,27 @@ class Case:
                 if any(math.isnan(x) for x in ops):
                     self.tags.add("observe_nan")
                     special = True
-                total = 0.0
-                for x in ops:
-                    total += x
+                total = FloatSum(ops)
                 state[tvalues] = True
+                count_key, sum_key = self.key(name + "_count", label_names, values), self.key(name + "_sum",
+                                                                                             label_names, values)
+                if total.sign_unsure():  # whether OpenMetrics shows the sum depends on rounding
+                    self.loose.update((count_key, sum_key))
                 if kind == "histogram":
                     for bound in extra + [math.inf]:
                         self.add(self.key(name + "_bucket", label_names, values, [("le", bound)]),
                                  float(sum(1 for x in ops if x <= bound)))
                     # OpenMetrics: _count and _sum together, only without negative bounds and with a sum >= 0.
-                    if min(extra) >= 0 and total >= 0:
-                        self.om_add(self.key(name + "_count", label_names, values), float(len(ops)))
-                        self.om_add(self.key(name + "_sum", label_names, values), total)
+                    if min(extra) >= 0 and total.at_least_zero():
+                        self.om_add(count_key, float(len(ops)))
+                        self.om_add(sum_key, total)
                 else:
                     # OpenMetrics: a summary's _sum is a counter, left out when negative or NaN.
-                    self.om_add(self.key(name + "_count", label_names, values), float(len(ops)))
-                    if total >= 0:
-                        self.om_add(self.key(name + "_sum", label_names, values), total)
-                self.text_add(self.key(name + "_count", label_names, values), float(len(ops)))
-                self.text_add(self.key(name + "_sum", label_names, values), total)
+                    self.om_add(count_key, float(len(ops)))
+                    if total.at_least_zero():
+                        self.om_add(sum_key, total)
+                self.text_add(count_key, float(len(ops)))
+                self.text_add(sum_key, total)
             elif kind == "stateset":
                 state[tvalues] = True
                 flags = {s: 0.0 for s in extra}
@@ -431,6 +465,8 @@ def model_key(key):
 
 
 def same(a, b):
+    if isinstance(b, FloatSum):
+        return b.matches(a)
     return (math.isnan(a) and math.isnan(b)) or a == b
 
 
