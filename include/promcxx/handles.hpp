@@ -234,8 +234,9 @@ namespace detail {
 // below 2^53) are exact in int64, where a double CAS would round past 2^53.
 // Non-finite deltas (NaN, +-Inf) are folded into the base under the lock, so
 // the value becomes NaN/Inf until the next set, as with a plain double.
-// Memory: 3 cells (24 B) of cell index space per gauge series; a thread's
-// storage is touched only where that thread adds (8 B, 16 B with fractions).
+// Memory: 3 cells (24 B) of cell index space per gauge series. A thread pays
+// for its storage page of them (storage.hpp) only once it adds to the series or
+// sets it after adds; a gauge that is only set costs no cell memory at all.
 inline constexpr std::uint8_t gauge_added = 1;      // an add reached the cells: reads and sets must sum them
 inline constexpr std::uint8_t gauge_fractional = 2;  // a fractional add happened: cells 1 and 2 are in use
 inline constexpr std::uint8_t gauge_locked = 4;      // a set or a read holds the series

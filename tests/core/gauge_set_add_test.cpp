@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -316,4 +317,29 @@ TEST_CASE("gauge: idle expiry sees whole-number moves after fractional ones") {
   CHECK(lag.expire_idle(t0 + 61) == 0);
   lag.labels({"a"}).set(1.5);  // the same value again: no change
   CHECK(lag.expire_idle(t0 + 122) == 1);
+}
+
+TEST_CASE("gauge: a set waits for the series lock, and its holder wakes it") {
+  promcxx::registry reg;
+  promcxx::gauge<"locked", "Locked."> locked{reg};
+  locked.inc();  // sets now take the series lock
+  auto& flags = locked.core().record(locked.core().single()).gauge_flags;
+  std::atomic<bool> done{false};
+  std::thread setter;
+  {
+    const promcxx::detail::gauge_lock held{flags};
+    setter = std::thread{[&] {
+      locked.set(5);
+      done = true;
+    }};
+    // The setter announces that it sleeps before it does (bounded: about 10 s at most).
+    for (int i = 0; i < 10000 && (flags.load() & promcxx::detail::gauge_waiting) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    CHECK((flags.load() & promcxx::detail::gauge_waiting) != 0);
+    CHECK_FALSE(done.load());  // still blocked: the lock is held here
+  }
+  setter.join();  // hangs (and the suite times out) if the unlock did not wake it
+  CHECK(done.load());
+  CHECK(locked.value() == 5);
+  CHECK((flags.load() & (promcxx::detail::gauge_locked | promcxx::detail::gauge_waiting)) == 0);
 }
