@@ -83,9 +83,9 @@ inline std::uint32_t name_filter_bit(std::string_view base, std::string_view suf
   char bytes[8] = {};
   if (base.size() >= 8) {
     std::memcpy(bytes, base.data(), 8);
-  } else {
-    std::memcpy(bytes, base.data(), base.size());
-    std::memcpy(bytes + base.size(), suffix.data(), std::min(suffix.size(), 8 - base.size()));
+  } else {  // no memcpy from an empty view: its data() may be null
+    if (!base.empty()) std::memcpy(bytes, base.data(), base.size());
+    if (!suffix.empty()) std::memcpy(bytes + base.size(), suffix.data(), std::min(suffix.size(), 8 - base.size()));
   }
   std::uint64_t head;
   std::memcpy(&head, bytes, 8);
