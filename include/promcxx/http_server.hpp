@@ -4,11 +4,11 @@
 //     std::cout << server.port() << '\n';
 //
 // One background thread, non-blocking sockets (epoll on Linux, poll() on other
-// POSIX systems or with PROMCXX_HTTP_POLL=1), keep-alive and pipelining, gzip
+// POSIX systems or with PROMCXX_HTTP_POLL=1, WSAPoll() on Windows: link ws2_32),
+// keep-alive and pipelining, gzip
 // when zlib is available (PROMCXX_HAS_ZLIB), read/idle timeouts, a connection
 // limit, optional basic auth (bcrypt hashes) and optional TLS / mutual TLS with
-// live certificate reload (PROMCXX_HAS_OPENSSL, see tls.hpp). POSIX only: no
-// Windows (WinSock) engine yet.
+// live certificate reload (PROMCXX_HAS_OPENSSL, see tls.hpp; POSIX only).
 #ifndef PROMCXX_HTTP_SERVER_HPP
 #define PROMCXX_HTTP_SERVER_HPP
 

@@ -1,5 +1,6 @@
 // promcxx: the HTTP/1.1 responder's event loop (one thread, non-blocking sockets;
-// epoll on Linux, poll() elsewhere or with PROMCXX_HTTP_POLL=1: http_poller.hpp).
+// epoll on Linux, poll() elsewhere or with PROMCXX_HTTP_POLL=1, WSAPoll() on
+// Windows: http_poller.hpp; socket calls spelled once in http_socket.hpp).
 // It knows nothing about registries: a http_handler renders the body, so the
 // loop can be tested with a fake body and wired to promcxx::render by http_server.
 #ifndef PROMCXX_DETAIL_HTTP_ENGINE_HPP
@@ -21,17 +22,15 @@
 #include <utility>
 #include <vector>
 
-#include <netinet/in.h>   // IPPROTO_TCP
-#include <netinet/tcp.h>  // TCP_NODELAY
-#include <pthread.h>  // pthread_setname_np, pthread_sigmask
-#include <csignal>     // sigfillset
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "http_encoding.hpp"
 #include "http_parser.hpp"
 #include "http_poller.hpp"
 #include "http_socket.hpp"
+
+#if !defined(_WIN32)
+#include <pthread.h>  // pthread_setname_np, pthread_sigmask
+#include <csignal>     // sigfillset
+#endif
 
 namespace promcxx::detail {
 
@@ -70,7 +69,7 @@ class http_secure_transport {
   virtual ~http_secure_transport() = default;
 
   /// A session for an accepted socket (which the engine keeps owning).
-  virtual std::unique_ptr<http_secure_session> open(int fd) = 0;
+  virtual std::unique_ptr<http_secure_session> open(socket_handle fd) = 0;
   [[nodiscard]] virtual std::chrono::milliseconds handshake_timeout() const noexcept = 0;
   /// Called from the event loop when next_poll() is due (credential file checks).
   virtual void poll(http_clock::time_point /*now*/) noexcept {}
@@ -262,6 +261,7 @@ class http_engine {
   }
 
   void run() noexcept {
+#if !defined(_WIN32)  // Windows delivers no signals to threads and needs no name here
     // Signals belong to the application's threads (sigwait loops, handlers), not to ours.
     sigset_t all;
     sigfillset(&all);
@@ -270,6 +270,7 @@ class http_engine {
     pthread_setname_np("promcxx-http");  // macOS names the calling thread only
 #else
     pthread_setname_np(pthread_self(), "promcxx-http");  // visible in top -H, gdb, perf
+#endif
 #endif
     std::array<http_ready, 64> events{};
     while (!stopping_.load(std::memory_order_acquire)) {
@@ -354,8 +355,8 @@ class http_engine {
 
   void accept_all(http_clock::time_point now) noexcept {
     for (int i = 0; i < 64; ++i) {
-      const int fd = accept_nonblocking(listen_fd_.get());
-      if (fd < 0) {
+      const socket_handle fd = accept_nonblocking(listen_fd_.get());
+      if (fd == invalid_socket_handle) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
           // Out of descriptors: the level-triggered listener would spin, so pause it.
@@ -372,9 +373,7 @@ class http_engine {
         auto c = std::make_unique<http_connection>();
         c->fd = std::move(owned);
         c->rejected = reject;
-        const int one = 1;
-        // Responses go out in one write; Nagle would only delay pipelined ones.
-        ::setsockopt(c->fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        set_tcp_nodelay(c->fd.get());
         if (config_.tls != nullptr) {
           c->tls = config_.tls->open(c->fd.get());
           c->handshaking = true;
@@ -398,7 +397,7 @@ class http_engine {
     }
     for (int i = 0; i < 4; ++i) {
       if (!c.lingering && c.in.size() >= in_hard_limit) return;  // parser refuses long before
-      const auto r = ::recv(c.fd.get(), scratch_.data(), scratch_.size(), 0);
+      const auto r = socket_recv(c.fd.get(), scratch_.data(), scratch_.size());
       if (r > 0) {
         if (!c.lingering) c.in.append(scratch_.data(), static_cast<std::size_t>(r));
         continue;
@@ -456,12 +455,12 @@ class http_engine {
   // Plain HTTP on the TLS port gets a readable refusal instead of a TLS alert (as Go's server does).
   void answer_plain_http_on_tls_port(http_connection& c) noexcept {
     // Drain the request first: closing with unread input would send RST and could destroy the answer.
-    for (int i = 0; i < 16 && ::recv(c.fd.get(), scratch_.data(), scratch_.size(), 0) > 0; ++i) {}
+    for (int i = 0; i < 16 && socket_recv(c.fd.get(), scratch_.data(), scratch_.size()) > 0; ++i) {}
     static constexpr std::string_view answer =
         "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
         "Client sent an HTTP request to an HTTPS server.\n";
-    [[maybe_unused]] const auto sent = ::send(c.fd.get(), answer.data(), answer.size(), PROMCXX_MSG_NOSIGNAL);
-    ::shutdown(c.fd.get(), SHUT_WR);
+    [[maybe_unused]] const auto sent = socket_send(c.fd.get(), answer.data(), answer.size(), PROMCXX_MSG_NOSIGNAL);
+    socket_shutdown_write(c.fd.get());
   }
 
   // Answers complete requests, writes, repeats while pipelined requests wait.
@@ -598,7 +597,7 @@ class http_engine {
         close_connection(c);
         return false;
       }
-      const auto w = ::send(c.fd.get(), c.out.data() + c.out_pos, c.out.size() - c.out_pos, PROMCXX_MSG_NOSIGNAL);
+      const auto w = socket_send(c.fd.get(), c.out.data() + c.out_pos, c.out.size() - c.out_pos, PROMCXX_MSG_NOSIGNAL);
       if (w > 0) {
         c.out_pos += static_cast<std::size_t>(w);
         c.phase_start = now;  // progress restarts the write-stall clock
@@ -615,7 +614,7 @@ class http_engine {
       // Lingering close: stop writing but keep reading until the client closes, so
       // unread pipelined bytes cannot turn our FIN into a RST that destroys the response.
       if (c.tls) c.tls->close_notify();
-      ::shutdown(c.fd.get(), SHUT_WR);
+      socket_shutdown_write(c.fd.get());
       c.lingering = true;
       c.in.clear();
       if (c.peer_eof) {

@@ -3,7 +3,9 @@
 // same code on every POSIX system:
 //   epoll + eventfd  on Linux (the default there),
 //   poll() + a pipe  everywhere else (macOS, the BSDs), and on Linux when
-//                    PROMCXX_HTTP_POLL=1 is defined, which is how CI tests it.
+//                    PROMCXX_HTTP_POLL=1 is defined, which is how CI tests it,
+//   WSAPoll() + a loopback UDP socket on Windows (the poll() code with
+//                    WinSock spellings from http_socket.hpp).
 // Both are level-triggered; the engine never relies on edge semantics.
 #ifndef PROMCXX_DETAIL_HTTP_POLLER_HPP
 #define PROMCXX_DETAIL_HTTP_POLLER_HPP
@@ -15,6 +17,9 @@
 #define PROMCXX_HTTP_POLL 1  // no epoll outside Linux
 #endif
 #endif
+#if defined(_WIN32) && !PROMCXX_HTTP_POLL
+#error "promcxx: PROMCXX_HTTP_POLL=0 selects epoll, which is Linux only (Windows uses WSAPoll)"
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -22,17 +27,18 @@
 #include <cstdint>
 #include <vector>
 
+#include "http_socket.hpp"  // on Windows: winsock2.h (WSAPoll, POLLIN, ...)
+
+#if !defined(_WIN32)
 #include <sys/socket.h>
 #include <unistd.h>
-
 #if PROMCXX_HTTP_POLL
 #include <poll.h>
 #else
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #endif
-
-#include "http_socket.hpp"
+#endif
 
 namespace promcxx::detail {
 
@@ -48,9 +54,23 @@ struct http_ready {
 #define PROMCXX_MSG_NOSIGNAL 0  // macOS: SO_NOSIGPIPE on each accepted socket instead
 #endif
 
-/// Accepts one connection as a non-blocking, close-on-exec socket; -1 with errno as accept().
-inline int accept_nonblocking(int listen_fd) noexcept {
-#if !PROMCXX_HTTP_POLL
+/// Accepts one connection as a non-blocking, close-on-exec socket; invalid_socket_handle
+/// with errno set as accept() sets it.
+inline socket_handle accept_nonblocking(socket_handle listen_fd) noexcept {
+#if defined(_WIN32)
+  const socket_handle fd = ::accept(listen_fd, nullptr, nullptr);
+  if (fd == invalid_socket_handle) {
+    set_errno_from_wsa();
+    return fd;
+  }
+  if (!set_nonblocking_cloexec(fd)) {
+    const int error = errno;
+    close_socket(fd);
+    errno = error;
+    return invalid_socket_handle;
+  }
+  return fd;
+#elif !PROMCXX_HTTP_POLL
   return ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
 #else
   // POSIX only (macOS has no accept4): accepted sockets do not inherit O_NONBLOCK.
@@ -72,6 +92,12 @@ inline int accept_nonblocking(int listen_fd) noexcept {
 
 #if PROMCXX_HTTP_POLL
 
+#if defined(_WIN32)
+using http_poll_entry = WSAPOLLFD;
+#else
+using http_poll_entry = pollfd;
+#endif
+
 class http_poller {
  public:
   static constexpr std::uint32_t in = POLLIN;
@@ -82,19 +108,39 @@ class http_poller {
 
   /// Creates the wake-up pipe; returns the failing call's name (errno set) or nullptr.
   const char* open() {
+#if defined(_WIN32)
+    // WSAPoll watches sockets only: the wake-up is a UDP socket connected to itself
+    // on loopback (it accepts datagrams from nobody else); wake() sends it one byte.
+    if (!winsock_started()) return "WSAStartup failed for";
+    wake_read_.reset(::socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP));
+    const socket_handle wake = wake_read_.get();
+    sockaddr_in self{};
+    self.sin_family = AF_INET;
+    self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int length = sizeof self;
+    if (!wake_read_ || ::bind(wake, reinterpret_cast<const sockaddr*>(&self), sizeof self) != 0 ||
+        ::getsockname(wake, reinterpret_cast<sockaddr*>(&self), &length) != 0 ||
+        ::connect(wake, reinterpret_cast<const sockaddr*>(&self), sizeof self) != 0) {
+      set_errno_from_wsa();
+      return "cannot create the wake-up socket for";
+    }
+    if (!set_nonblocking_cloexec(wake)) return "ioctlsocket failed for";
+    fds_.push_back(http_poll_entry{wake, POLLIN, 0});
+#else
     int fds[2];
     if (::pipe(fds) != 0) return "pipe failed for";
     wake_read_.reset(fds[0]);
     wake_write_.reset(fds[1]);
     if (!set_nonblocking_cloexec(fds[0]) || !set_nonblocking_cloexec(fds[1])) return "fcntl failed for";
-    fds_.push_back(pollfd{fds[0], POLLIN, 0});
+    fds_.push_back(http_poll_entry{fds[0], POLLIN, 0});
+#endif
     tags_.push_back(nullptr);
     return nullptr;
   }
 
-  bool add(int fd, std::uint32_t events, void* tag) noexcept {
+  bool add(socket_handle fd, std::uint32_t events, void* tag) noexcept {
     try {
-      fds_.push_back(pollfd{fd, static_cast<short>(events), 0});
+      fds_.push_back(http_poll_entry{fd, static_cast<short>(events), 0});
       tags_.push_back(tag);
     } catch (...) {
       if (fds_.size() > tags_.size()) fds_.pop_back();
@@ -104,7 +150,7 @@ class http_poller {
     return true;
   }
 
-  bool modify(int fd, std::uint32_t events, void* /*tag*/) noexcept {
+  bool modify(socket_handle fd, std::uint32_t events, void* /*tag*/) noexcept {
     const auto i = find(fd);
     if (i == npos) return false;
     fds_[i].events = static_cast<short>(events);
@@ -113,7 +159,7 @@ class http_poller {
 
   /// Stops watching `fd`; poll() has no kernel-side set, so this is also the
   /// step that must run before a watched descriptor is closed.
-  void remove(int fd) noexcept {
+  void remove(socket_handle fd) noexcept {
     const auto i = find(fd);
     if (i == npos) return;
     fds_[i] = fds_.back();
@@ -121,15 +167,24 @@ class http_poller {
     fds_.pop_back();
     tags_.pop_back();
   }
-  void forget(int fd) noexcept { remove(fd); }
+  void forget(socket_handle fd) noexcept { remove(fd); }
 
   /// Waits up to `timeout_ms` (-1: no limit); fills `ready` with up to `max` entries.
   int wait(http_ready* ready, int max, int timeout_ms) noexcept {
+#if defined(_WIN32)
+    const int n = ::WSAPoll(fds_.data(), static_cast<ULONG>(fds_.size()), timeout_ms);
+    if (n < 0) set_errno_from_wsa();
+#else
     const int n = ::poll(fds_.data(), static_cast<nfds_t>(fds_.size()), timeout_ms);
+#endif
     if (n <= 0) return n;
     if (fds_[0].revents != 0) {  // drain the wake-up pipe so it does not stay readable
       char sink[64];
+#if defined(_WIN32)
+      while (socket_recv(fds_[0].fd, sink, sizeof sink) > 0) {}  // one datagram per wake()
+#else
       while (::read(fds_[0].fd, sink, sizeof sink) > 0) {}
+#endif
     }
     int count = 0;
     const std::size_t size = fds_.size();
@@ -148,21 +203,25 @@ class http_poller {
   /// Wakes wait() from another thread.
   void wake() noexcept {
     const char one = 1;
-    // A full pipe already wakes poll(), so the result does not matter.
+    // A full pipe (or socket buffer) already wakes poll(), so the result does not matter.
+#if defined(_WIN32)
+    [[maybe_unused]] const auto written = socket_send(wake_read_.get(), &one, 1, 0);
+#else
     [[maybe_unused]] const auto written = ::write(wake_write_.get(), &one, 1);
+#endif
   }
 
  private:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
-  std::size_t find(int fd) const noexcept {
+  std::size_t find(socket_handle fd) const noexcept {
     for (std::size_t i = 1; i < fds_.size(); ++i)
       if (fds_[i].fd == fd) return i;
     return npos;
   }
 
-  unique_fd wake_read_;
-  unique_fd wake_write_;
-  std::vector<pollfd> fds_;  // [0] is the wake-up pipe
+  unique_fd wake_read_;   // Windows: the self-connected UDP socket
+  unique_fd wake_write_;  // unused on Windows
+  std::vector<http_poll_entry> fds_;  // [0] is the wake-up pipe
   std::vector<void*> tags_;
   std::size_t start_ = 0;
 };

@@ -1,23 +1,93 @@
-// promcxx: POSIX socket helpers of the HTTP responder (address parsing, listening socket).
+// promcxx: socket helpers of the HTTP responder (address parsing, listening socket)
+// and the few calls whose spelling differs between POSIX sockets and WinSock 2,
+// so http_poller.hpp and http_engine.hpp are the same code on both.
 #ifndef PROMCXX_DETAIL_HTTP_SOCKET_HPP
 #define PROMCXX_DETAIL_HTTP_SOCKET_HPP
 
-#include <arpa/inet.h>  // inet_pton
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>        // std::memcpy
-#include <fcntl.h>        // fcntl: O_NONBLOCK, FD_CLOEXEC
-#include <netinet/in.h>   // sockaddr_in, sockaddr_in6
-#include <netinet/tcp.h>  // TCP_NODELAY
 #include <stdexcept>      // std::invalid_argument
 #include <string>
 #include <string_view>
-#include <sys/socket.h>
 #include <system_error>
-#include <unistd.h>  // close
 #include <utility>   // std::exchange
 
+#if defined(_WIN32)
+// windows.h (pulled in by winsock2.h) defines min/max macros that break std::min.
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <winsock2.h>  // SOCKET, WSAPoll, ioctlsocket; link ws2_32
+#include <ws2tcpip.h>  // inet_pton, socklen_t
+#else
+#include <arpa/inet.h>  // inet_pton
+#include <fcntl.h>        // fcntl: O_NONBLOCK, FD_CLOEXEC
+#include <netinet/in.h>   // sockaddr_in, sockaddr_in6, IPPROTO_TCP
+#include <netinet/tcp.h>  // TCP_NODELAY
+#include <sys/socket.h>
+#include <unistd.h>  // close
+#endif
+
 namespace promcxx::detail {
+
+#if defined(_WIN32)
+using socket_handle = SOCKET;  // an unsigned handle, not a small int
+inline constexpr socket_handle invalid_socket_handle = INVALID_SOCKET;
+
+/// errno's value for a WinSock error, so the engine tests one set of codes everywhere.
+inline int errno_from_wsa(int error) noexcept {
+  switch (error) {
+    case WSAEWOULDBLOCK: return EWOULDBLOCK;
+    case WSAEINTR: return EINTR;
+    case WSAECONNABORTED: return ECONNABORTED;
+    case WSAECONNRESET: return ECONNRESET;
+    case WSAEMFILE: return EMFILE;
+    case WSAENOBUFS: return ENOBUFS;
+    case WSAEADDRINUSE: return EADDRINUSE;
+    case WSAEADDRNOTAVAIL: return EADDRNOTAVAIL;
+    case WSAEACCES: return EACCES;
+    case WSAEAFNOSUPPORT: return EAFNOSUPPORT;
+    case WSAEINVAL: return EINVAL;
+    case WSAENOTSOCK: return EBADF;
+    default: return EIO;
+  }
+}
+/// Copies the calling thread's last WinSock error into errno.
+inline void set_errno_from_wsa() noexcept { errno = errno_from_wsa(::WSAGetLastError()); }
+
+/// Starts WinSock 2.2 once per process (every socket call fails before it). Never
+/// cleaned up: a server may still run while static destructors do, and exit frees it.
+inline bool winsock_started() noexcept {
+  static const bool started = [] {
+    WSADATA data;
+    return ::WSAStartup(MAKEWORD(2, 2), &data) == 0;
+  }();
+  if (!started) errno = EIO;
+  return started;
+}
+
+/// Non-blocking, and not inherited by child processes (POSIX: FD_CLOEXEC).
+inline bool set_nonblocking_cloexec(socket_handle fd) noexcept {
+  u_long one = 1;
+  if (::ioctlsocket(fd, FIONBIO, &one) != 0) {
+    set_errno_from_wsa();
+    return false;
+  }
+  // Best effort: a socket that stays inheritable still works.
+  ::SetHandleInformation(reinterpret_cast<HANDLE>(fd), HANDLE_FLAG_INHERIT, 0);
+  return true;
+}
+
+inline void close_socket(socket_handle fd) noexcept { ::closesocket(fd); }
+#else
+using socket_handle = int;
+inline constexpr socket_handle invalid_socket_handle = -1;
+inline bool winsock_started() noexcept { return true; }
 
 /// Sets O_NONBLOCK and FD_CLOEXEC (for systems without SOCK_NONBLOCK, accept4 or pipe2).
 inline bool set_nonblocking_cloexec(int fd) noexcept {
@@ -25,29 +95,73 @@ inline bool set_nonblocking_cloexec(int fd) noexcept {
   return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 && ::fcntl(fd, F_SETFD, FD_CLOEXEC) == 0;
 }
 
-/// Owns a file descriptor; closes it once.
+inline void close_socket(int fd) noexcept { ::close(fd); }
+#endif
+
+/// recv(); -1 with errno set on failure (WinSock takes an int length and reports through WSAGetLastError).
+inline std::ptrdiff_t socket_recv(socket_handle fd, char* data, std::size_t size) noexcept {
+#if defined(_WIN32)
+  const int n = ::recv(fd, data, static_cast<int>(size > 0x7fffffff ? 0x7fffffff : size), 0);
+  if (n == SOCKET_ERROR) set_errno_from_wsa();
+  return n;
+#else
+  return ::recv(fd, data, size, 0);
+#endif
+}
+
+/// send(); -1 with errno set on failure.
+inline std::ptrdiff_t socket_send(socket_handle fd, const char* data, std::size_t size, int flags) noexcept {
+#if defined(_WIN32)
+  const int n = ::send(fd, data, static_cast<int>(size > 0x7fffffff ? 0x7fffffff : size), flags);
+  if (n == SOCKET_ERROR) set_errno_from_wsa();
+  return n;
+#else
+  return ::send(fd, data, size, flags);
+#endif
+}
+
+/// Sends FIN: no more output, input still readable.
+inline void socket_shutdown_write(socket_handle fd) noexcept {
+#if defined(_WIN32)
+  ::shutdown(fd, SD_SEND);
+#else
+  ::shutdown(fd, SHUT_WR);
+#endif
+}
+
+/// Responses go out in one write; Nagle would only delay pipelined ones.
+inline void set_tcp_nodelay(socket_handle fd) noexcept {
+  const int one = 1;
+#if defined(_WIN32)
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one), sizeof one);
+#else
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+#endif
+}
+
+/// Owns a socket (a file descriptor on POSIX); closes it once.
 class unique_fd {
  public:
   unique_fd() noexcept = default;
-  explicit unique_fd(int fd) noexcept : fd_(fd) {}
-  unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  explicit unique_fd(socket_handle fd) noexcept : fd_(fd) {}
+  unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, invalid_socket_handle)) {}
   unique_fd& operator=(unique_fd&& other) noexcept {
-    if (this != &other) reset(std::exchange(other.fd_, -1));
+    if (this != &other) reset(std::exchange(other.fd_, invalid_socket_handle));
     return *this;
   }
   unique_fd(const unique_fd&) = delete;
   unique_fd& operator=(const unique_fd&) = delete;
   ~unique_fd() { reset(); }
 
-  [[nodiscard]] int get() const noexcept { return fd_; }
-  explicit operator bool() const noexcept { return fd_ >= 0; }
-  void reset(int fd = -1) noexcept {
-    if (fd_ >= 0) ::close(fd_);
+  [[nodiscard]] socket_handle get() const noexcept { return fd_; }
+  explicit operator bool() const noexcept { return fd_ != invalid_socket_handle; }
+  void reset(socket_handle fd = invalid_socket_handle) noexcept {
+    if (fd_ != invalid_socket_handle) close_socket(fd_);
     fd_ = fd;
   }
 
  private:
-  int fd_ = -1;
+  socket_handle fd_ = invalid_socket_handle;
 };
 
 struct socket_address {
@@ -63,6 +177,9 @@ struct socket_address {
 
 /// Parses "127.0.0.1:9464", "[::1]:0", "localhost:8080", ":9464" (numeric only: no DNS).
 inline socket_address parse_listen_address(std::string_view text) {
+#if defined(_WIN32)
+  static_cast<void>(winsock_started());  // inet_pton is a WinSock call too
+#endif
   std::string host;
   std::string_view port_text;
   bool v6 = false;
@@ -120,6 +237,25 @@ inline socket_address parse_listen_address(std::string_view text) {
 
 /// Creates a non-blocking listening socket; throws std::system_error naming the address.
 inline unique_fd listen_on(const socket_address& address, std::string_view text, int backlog) {
+#if defined(_WIN32)
+  if (!winsock_started()) throw_socket_error(errno, "WSAStartup failed for", text);
+  unique_fd fd{::socket(address.storage.ss_family, SOCK_STREAM, IPPROTO_TCP)};
+  if (!fd) set_errno_from_wsa();
+  if (!fd || !set_nonblocking_cloexec(fd.get())) throw_socket_error(errno, "cannot create a socket for", text);
+  // Not SO_REUSEADDR: on Windows it lets another process take over a bound port, and
+  // TIME_WAIT does not block a restart there. Exclusive use refuses such a takeover.
+  const int one = 1;
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&one), sizeof one) != 0) {
+    set_errno_from_wsa();
+    throw_socket_error(errno, "setsockopt(SO_EXCLUSIVEADDRUSE) failed for", text);
+  }
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), static_cast<int>(address.length)) != 0 ||
+      ::listen(fd.get(), backlog) != 0) {
+    set_errno_from_wsa();
+    throw_socket_error(errno, "cannot listen on", text);
+  }
+  return fd;
+#else
 #if defined(SOCK_NONBLOCK)
   unique_fd fd{::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
   if (!fd) throw_socket_error(errno, "cannot create a socket for", text);
@@ -135,13 +271,18 @@ inline unique_fd listen_on(const socket_address& address, std::string_view text,
     throw_socket_error(errno, "cannot listen on", text);
   if (::listen(fd.get(), backlog) != 0) throw_socket_error(errno, "cannot listen on", text);
   return fd;
+#endif
 }
 
-inline std::uint16_t local_port(int fd) {
+inline std::uint16_t local_port(socket_handle fd) {
   sockaddr_storage storage{};
   socklen_t length = sizeof storage;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0)
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) {
+#if defined(_WIN32)
+    set_errno_from_wsa();
+#endif
     throw std::system_error(errno, std::generic_category(), "promcxx::http_server: getsockname");
+  }
   if (storage.ss_family == AF_INET6) {
     sockaddr_in6 a{};
     std::memcpy(&a, &storage, sizeof a);
