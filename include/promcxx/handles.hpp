@@ -96,20 +96,23 @@ consteval binade_search<N> make_binade_search(const std::array<double, N>& bound
   for (std::size_t i = 0; i < N; ++i) s.bounds_then_inf[i] = bounds[i];
   s.bounds_then_inf[N] = std::numeric_limits<double>::infinity();
   constexpr std::uint64_t mantissa = (std::uint64_t{1} << 52) - 1;
-  for (std::uint64_t top = 0; top < 4096; ++top) {
-    const bool negative = (top & 0x800) != 0;
+  // Binades in increasing value order (negative ones from -Inf up to -0, then +0 up
+  // to +Inf) meet the sorted bounds in order: two running counts, one pass (this
+  // runs at compile time for every layout whose observe() is used: keep it linear).
+  std::size_t below = 0, not_above = 0;  // bounds < the binade's lowest value, < its highest value
+  for (std::uint64_t step = 0; step < 4096; ++step) {
+    const std::uint64_t top = step < 2048 ? 4095 - step : step - 2048;
+    const bool negative = top >= 2048;
     const bool infinite = (top & 0x7ff) == 0x7ff;  // +-Inf (NaN never gets here)
     const double smallest_magnitude = std::bit_cast<double>(top << 52);  // (not "near"/"far": macros on Windows)
     const double largest_magnitude = infinite ? smallest_magnitude : std::bit_cast<double>(top << 52 | mantissa);
     const double lowest = negative ? largest_magnitude : smallest_magnitude;
     const double highest = negative ? smallest_magnitude : largest_magnitude;
-    std::uint32_t below = 0, inside = 0;
-    for (const double b : bounds) {
-      if (b < lowest) ++below;
-      else if (b < highest) ++inside;  // b < v for some values of the binade, not all
-    }
+    while (below < N && bounds[below] < lowest) ++below;
+    if (not_above < below) not_above = below;
+    while (not_above < N && bounds[not_above] < highest) ++not_above;
     s.bounds_below[top] = static_cast<std::uint8_t>(below);
-    if (inside > s.steps) s.steps = inside;
+    if (not_above - below > s.steps) s.steps = static_cast<std::uint32_t>(not_above - below);  // b < v for some v only
   }
   return s;
 }
