@@ -4,9 +4,11 @@
 //   series records, packed label values; malloc chunks included) from before the
 //   metric is constructed until all its series exist, measured with mallinfo2;
 // - cells: how many 8-byte cells the cell allocator handed to one series; each
-//   writer thread's slab holds its own copy of those cells;
+//   writer thread that writes a series holds its own copy of those cells (in
+//   512-byte pages, paid only for the pages a thread writes: bench/scaling_bench.cpp
+//   measures the resident memory of that from the kernel);
 // - counters that take fractional increments also use one shared 8-byte cell
-//   at the same index (reserved on first use, committed page by page).
+//   at the same index (in shared pages, allocated when first written).
 #ifndef PROMCXX_BENCH_MEMORY_MODEL_HPP
 #define PROMCXX_BENCH_MEMORY_MODEL_HPP
 

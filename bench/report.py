@@ -101,7 +101,8 @@ class Report:
         self.target("atomic fetch_add (Go design) / counter inc, 1 thread", self.ratio(go, 1, ours, 1), None, 0)
         self.target("atomic fetch_add (Go design) / counter inc, 2 threads", self.ratio(go, 2, ours, 2), None, 0)
         hist, mutex = "histogram_observe/promcxx", "histogram_observe/mutex_lower_bound"
-        self.target("mutex histogram / histogram observe, 1 thread (speed-up)", self.ratio(mutex, 1, hist, 1), ">=", 8)
+        # Issue 17 item 4: 10x (the first benchmark issue asked for 8x).
+        self.target("mutex histogram / histogram observe, 1 thread (speed-up)", self.ratio(mutex, 1, hist, 1), ">=", 10)
         self.target("histogram observe per-thread cost, 2 threads / 1 thread", self.ratio(hist, 2, hist, 1), "<=", 1.5)
         self.target("mutex histogram / histogram observe, 2 threads", self.ratio(mutex, 2, hist, 2), None, 0)
         self.target("gauge set / floor, 1 thread", self.ratio("gauge_set/promcxx", 1, floor, 1), "<=", 2)
@@ -298,7 +299,7 @@ class Report:
 
         md.append("## Memory per series (bench/memory_model.hpp, checked by the `bench` test suite)\n")
         md.append("Series slot, index entries and the metric's fixed part (sizeof the metric / 1024 series), "
-                  "heap for two label values of 13 bytes, and 8 bytes per cell per writer thread (one slab per "
+                  "heap for two label values of 13 bytes, and 8 bytes per cell per writer thread that writes it (pages per "
                   "thread). Counters keep whole increments in those per-thread integer cells; a counter that also "
                   "gets fractional increments uses one more 8-byte cell shared by all threads.\n")
         md.append("| Metric | In metric | Label heap | Cells | 1 thread | 2 threads | 16 threads | 64 threads |")
