@@ -16,16 +16,17 @@
 // Quantiles from different instances cannot be aggregated; prefer a
 // histogram unless you need exact-rank guarantees for one process.
 //
-// Cost: an observation takes a per-series mutex and appends to a fixed
-// buffer; every 500 observations (and at each scrape) the buffer is sorted
-// and merged into each age bucket's stream in one linear pass (see
-// detail/ckms.hpp). Concurrent observations of one series serialize on the
-// mutex, but none is ever lost: `_count` is exact.
+// Cost: an observation is appended, without a lock, to a small ring owned by
+// the observing thread; batches of 2048 are sorted (radix) and merged into
+// each age bucket's stream gap by gap, not value by value (detail/ckms.hpp).
+// bench/peers_bench.cpp measures it next to a histogram's observe. None is
+// ever lost: scrapes drain every ring first, and `_count` is exact.
 #ifndef PROMCXX_QUANTILE_SUMMARY_HPP
 #define PROMCXX_QUANTILE_SUMMARY_HPP
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -40,8 +41,10 @@
 #include <vector>
 
 #include "config.hpp"  // PROMCXX_ASSERT
+#include "options.hpp"  // max_series
 #include "detail/ckms.hpp"
 #include "detail/peer_options.hpp"
+#include "detail/rules.hpp"  // default_max_series
 #include "fixed_string.hpp"
 #include "names.hpp"
 #include "collect.hpp"  // collect_sink, registry::collect
@@ -109,11 +112,71 @@ struct age_buckets {
 
 namespace detail {
 
+/// A small number per live thread, reused after the thread exits, so that a
+/// thread pool keeps finding the lanes it claimed (see quantile_series).
+class thread_tokens {
+ public:
+  [[nodiscard]] static std::uint32_t current() noexcept {
+    // Constant-initialized, so reading it costs no guard check on the hot path.
+    static thread_local std::uint32_t token = 0;
+    if (token == 0) [[unlikely]] token = claim();
+    return token;
+  }
+
+ private:
+  struct pool {
+    std::mutex mutex;
+    std::vector<std::uint32_t> free;
+    std::uint32_t next = 1;
+  };
+  // Never destroyed: threads may exit after static destruction began.
+  static pool& the_pool() {
+    static pool* p = new pool;
+    return *p;
+  }
+  struct returner {
+    std::uint32_t token = 0;
+    ~returner() {
+      if (token == 0) return;
+      auto& p = the_pool();
+      std::lock_guard lock{p.mutex};
+      p.free.push_back(token);  // the mutex orders this thread's last writes before the next owner's
+    }
+  };
+  static std::uint32_t claim() {
+    auto& p = the_pool();
+    std::uint32_t t = 0;
+    {
+      std::lock_guard lock{p.mutex};
+      if (p.free.empty()) {
+        t = p.next++;
+      } else {
+        t = p.free.back();
+        p.free.pop_back();
+      }
+    }
+    static thread_local returner r;
+    r.token = t;
+    return t;
+  }
+};
+
 /// One series: lifetime count and sum, and the windowed quantile streams.
+///
+/// An observation goes to a lane: a small single-producer ring that belongs
+/// to one thread (the first to find it free), so the common observe is a
+/// plain store and a release store, no lock and no read-modify-write. A thread
+/// whose lane is full or taken takes the series mutex, drains every lane into
+/// the batch and adds its value there. Every batch_size values, and at each
+/// read, the batch is sorted and merged into each age bucket's stream
+/// (detail/ckms.hpp). Reads drain the lanes first: nothing observed before a
+/// scrape is missing from it, and `_count` is exact.
 class quantile_series {
  public:
   using clock = std::chrono::steady_clock;
-  static constexpr std::size_t buffer_size = 500;
+  static constexpr std::size_t lane_count = 8;
+  static constexpr std::uint32_t lane_size = 64;
+  static constexpr std::size_t batch_size = 2048;
 
   quantile_series(std::span<const quantile_target> targets, clock::duration max_age, unsigned age_buckets,
                   clock::time_point now = clock::now())
@@ -127,17 +190,25 @@ class quantile_series {
       PROMCXX_BAD_DATA(detail::bad_data::observation_nan, "quantile_summary observations must not be NaN");
       return;
     }
-    std::lock_guard lock{mutex_};
-    ++count_;
-    sum_ += v;
-    buffer_[buffered_++] = v;
-    if (buffered_ == buffer_size) flush(clock::now());
+    const std::uint32_t token = thread_tokens::current();
+    lane& l = lanes_[token % lane_count];
+    if (l.owner.load(std::memory_order_relaxed) == token) {
+      const std::uint32_t head = l.head.load(std::memory_order_relaxed);
+      // acquire: the drainer has read the slots it released
+      if (head - l.tail.load(std::memory_order_acquire) < lane_size) {
+        l.ring[head % lane_size] = v;
+        l.head.store(head + 1, std::memory_order_release);  // publishes the slot to the drainer
+        return;
+      }
+    }
+    observe_locked(v, token, l);
   }
 
   /// Writes the quantiles of the window (NaN when it is empty) and the lifetime totals.
   void read(std::span<const double> quantiles, std::span<double> values, std::uint64_t& count, double& sum,
             clock::time_point now = clock::now()) {
     std::lock_guard lock{mutex_};
+    drain(now);
     flush(now);
     const auto& head = streams_[head_];
     for (std::size_t i = 0; i < quantiles.size(); ++i) values[i] = head.query(quantiles[i]);
@@ -148,33 +219,63 @@ class quantile_series {
   /// For tests: an observation at a chosen time (steady clock).
   void observe_at(double v, clock::time_point now) {
     std::lock_guard lock{mutex_};
-    ++count_;
-    sum_ += v;
-    buffer_[buffered_++] = v;
+    drain(now);
+    append(v, now);
     flush(now);
   }
 
  private:
+  struct alignas(64) lane {
+    std::atomic<std::uint32_t> owner{0};  // thread token, 0 while unclaimed; never changes once set
+    std::atomic<std::uint32_t> head{0};   // written by the owner only
+    alignas(64) std::atomic<std::uint32_t> tail{0};  // written by drainers only, under the series mutex
+    std::array<double, lane_size> ring{};
+  };
+
+  void observe_locked(double v, std::uint32_t token, lane& l) {
+    std::uint32_t unclaimed = 0;
+    if (l.owner.load(std::memory_order_relaxed) == 0) l.owner.compare_exchange_strong(unclaimed, token, std::memory_order_relaxed);
+    const auto now = clock::now();
+    std::lock_guard lock{mutex_};
+    drain(now);
+    append(v, now);
+  }
+
+  void drain(clock::time_point now) {
+    for (auto& l : lanes_) {
+      const std::uint32_t head = l.head.load(std::memory_order_acquire);
+      std::uint32_t tail = l.tail.load(std::memory_order_relaxed);
+      if (head == tail) continue;
+      for (; tail != head; ++tail) append(l.ring[tail % lane_size], now);
+      l.tail.store(tail, std::memory_order_release);  // the owner may reuse the slots
+    }
+  }
+
+  void append(double v, clock::time_point now) {
+    ++count_;
+    sum_ += v;
+    batch_[batched_++] = order_key(v);
+    if (batched_ == batch_size) flush(now);
+  }
+
   void flush(clock::time_point now) {
     rotate(now);
-    if (buffered_ == 0) return;
-    std::sort(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(buffered_));
-    const std::span<const double> batch{buffer_.data(), buffered_};
+    merge_batch();
+  }
+
+  void merge_batch() {
+    if (batched_ == 0) return;
+    const std::span<std::uint64_t> batch{batch_.data(), batched_};
+    sort_keys(batch, {scratch_.data(), batched_});
     for (auto& s : streams_) s.insert_sorted(batch);
-    buffered_ = 0;
+    batched_ = 0;
   }
 
   /// Resets the oldest stream each time a step has passed; after a long
   /// pause every stream is reset once and the schedule restarts from `now`.
   void rotate(clock::time_point now) {
     if (now < head_expires_) return;
-    // Samples still buffered belong to the window that is ending.
-    if (buffered_ > 0) {
-      const auto pending = buffered_;
-      buffered_ = 0;
-      std::sort(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(pending));
-      for (auto& s : streams_) s.insert_sorted({buffer_.data(), pending});
-    }
+    merge_batch();  // values still batched belong to the window that is ending
     for (std::size_t i = 0; i < streams_.size() && now >= head_expires_; ++i) {
       streams_[head_].reset();
       head_ = (head_ + 1) % streams_.size();
@@ -183,11 +284,13 @@ class quantile_series {
     if (now >= head_expires_) head_expires_ = now + step_;
   }
 
+  std::array<lane, lane_count> lanes_{};
   std::mutex mutex_;
   std::uint64_t count_ = 0;
   double sum_ = 0;
-  std::array<double, buffer_size> buffer_{};
-  std::size_t buffered_ = 0;
+  std::array<std::uint64_t, batch_size> batch_{};  // order keys
+  std::array<std::uint64_t, batch_size> scratch_{};
+  std::size_t batched_ = 0;
   std::vector<ckms_stream> streams_;
   std::size_t head_ = 0;  // the oldest stream, the one queried
   clock::duration step_;
@@ -202,19 +305,49 @@ concept sink_with_quantiles = requires(Sink& s, std::span<const double> q, std::
 
 } // namespace detail
 
-/// A handle to one series of a quantile_summary (cacheable; valid while the summary lives).
+namespace detail {
+
+/// The cap of `max_series<N>` among Options, else the metric core's default.
+template <class... Options>
+struct find_max_series {
+  static constexpr std::size_t value = default_max_series;
+};
+template <std::size_t N, class... Rest>
+struct find_max_series<max_series<N>, Rest...> {
+  static constexpr std::size_t value = N;
+};
+template <class First, class... Rest>
+struct find_max_series<First, Rest...> : find_max_series<Rest...> {};
+
+/// Orders label-value keys and looks them up by string_view without building strings.
+struct label_key_less {
+  using is_transparent = void;
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const noexcept {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                        [](const auto& x, const auto& y) { return std::string_view(x) < std::string_view(y); });
+  }
+};
+
+} // namespace detail
+
+/// A handle to one series of a quantile_summary (cacheable). After the series
+/// is removed its handles still work but write to a series no scrape shows.
 class quantile_summary_handle {
  public:
-  explicit quantile_summary_handle(detail::quantile_series* s) noexcept : series_(s) {}
+  explicit quantile_summary_handle(std::shared_ptr<detail::quantile_series> s) noexcept : series_(std::move(s)) {}
   void observe(double v) { series_->observe(v); }
 
  private:
-  detail::quantile_series* series_;
+  std::shared_ptr<detail::quantile_series> series_;
 };
 
 /// Summary with quantile objectives. Options: `labels<...>` (never
-/// `quantile`), `max_age<seconds>`, `age_buckets<n>`. Registers in the
-/// constructor (default registry without an argument).
+/// `quantile`), `max_age<seconds>`, `age_buckets<n>`, `max_series<n>` (as for
+/// the other metrics: label sets past the cap, or with a label value that is
+/// not valid UTF-8, share one series whose label values are
+/// `__promcxx_overflow__`; default 1024). Registers in the constructor
+/// (default registry without an argument).
 template <fixed_string Name, fixed_string Help, class Objectives, class... Options>
 class quantile_summary final : public collector {
   using label_list = detail::find_labels_t<Options...>;
@@ -233,30 +366,111 @@ class quantile_summary final : public collector {
 
  public:
   static constexpr std::size_t label_count = label_names.size();
+  /// Most distinct label sets kept (max_series<n>, default 1024).
+  static constexpr std::size_t max_series_count = detail::find_max_series<Options...>::value;
 
   explicit quantile_summary(registry& reg = default_registry()) {
     if constexpr (label_count == 0) unlabelled_ = make_series();
     reg.add(*this);
   }
 
-  /// Records `v` (unlabelled summaries). NaN breaks the contract and is ignored.
+  /// Records `v` (unlabelled summaries). NaN is bad data: counted, not recorded.
   void observe(double v) {
     static_assert(label_count == 0, "promcxx::quantile_summary: a labelled summary is observed through labels(...)");
     unlabelled_->observe(v);
   }
 
   /// The series for these label values, created on first use (allocates
-  /// then); cache the handle on hot paths.
+  /// then; a lookup of an existing series does not); cache the handle on hot
+  /// paths. Past max_series, or for a value that is not valid UTF-8, the
+  /// overflow series.
   template <class... Values>
     requires(sizeof...(Values) == label_count && (std::is_convertible_v<const Values&, std::string_view> && ...))
   [[nodiscard]] quantile_summary_handle labels(const Values&... values) {
-    std::array<std::string, label_count> key{std::string(std::string_view(values))...};
-    for (const auto& v : key)
-      if (!detail::is_valid_utf8(v)) PROMCXX_THROW(std::invalid_argument("promcxx::quantile_summary: label value is not valid UTF-8"));
+    const std::array<std::string_view, label_count> key{std::string_view(values)...};
+    bool valid = true;
+    bool all_overflow = label_count > 0;
+    for (const auto v : key) {
+      valid = valid && detail::is_valid_utf8(v);
+      all_overflow = all_overflow && v == overflow_label_value;
+    }
     std::lock_guard lock{series_mutex_};
-    auto& slot = series_[key];
-    if (!slot) slot = make_series();
-    return quantile_summary_handle{slot.get()};
+    if (!valid || all_overflow) [[unlikely]] {
+      if (!valid) {
+        ++rejected_;
+        PROMCXX_BAD_DATA(detail::bad_data::label_value, "quantile_summary: label values must be valid UTF-8");
+      }
+      return quantile_summary_handle{overflow_locked()};
+    }
+    if (const auto it = series_.find(key); it != series_.end()) return quantile_summary_handle{it->second};
+    if (series_.size() >= max_series_count) {
+      ++rejected_;
+      return quantile_summary_handle{overflow_locked()};
+    }
+    std::array<std::string, label_count> owned;
+    for (std::size_t i = 0; i < label_count; ++i) owned[i] = std::string(key[i]);
+    auto series = make_series();
+    series_.emplace(std::move(owned), series);
+    return quantile_summary_handle{std::move(series)};
+  }
+
+  /// Removes the series with these label values; false when there is none.
+  /// Its handles still work but what they record is shown nowhere.
+  template <class... Values>
+    requires(std::is_convertible_v<const Values&, std::string_view> && ...)
+  bool remove(const Values&... values) {
+    static_assert(label_count > 0, "promcxx::quantile_summary: an unlabelled summary has no series to remove");
+    static_assert(sizeof...(Values) == label_count,
+                  "promcxx::quantile_summary: remove(...) takes exactly one value per declared label name");
+    const std::array<std::string_view, label_count> key{std::string_view(values)...};
+    std::lock_guard lock{series_mutex_};
+    const auto it = series_.find(key);
+    if (it == series_.end()) return false;
+    series_.erase(it);
+    return true;
+  }
+
+  /// Removes every series (and resets the overflow series).
+  void clear() {
+    static_assert(label_count > 0, "promcxx::quantile_summary: an unlabelled summary has no series to remove");
+    std::lock_guard lock{series_mutex_};
+    series_.clear();
+    overflow_.reset();
+  }
+
+  /// Keeps the series for which `keep(std::span<const std::string_view> label_values)`
+  /// is true; returns how many were removed. `keep` must not call back into this summary.
+  template <class Predicate>
+  std::size_t retain_if(Predicate&& keep) {
+    static_assert(label_count > 0, "promcxx::quantile_summary: an unlabelled summary has no series to remove");
+    std::lock_guard lock{series_mutex_};
+    std::size_t removed = 0;
+    std::array<std::string_view, label_count> values{};
+    for (auto it = series_.begin(); it != series_.end();) {
+      for (std::size_t i = 0; i < label_count; ++i) values[i] = it->first[i];
+      if (keep(std::span<const std::string_view>(values))) {
+        ++it;
+      } else {
+        it = series_.erase(it);
+        ++removed;
+      }
+    }
+    return removed;
+  }
+
+  /// Series exposed now (the overflow series included once used).
+  [[nodiscard]] std::size_t series_count() const {
+    if constexpr (label_count == 0) {
+      return 1;
+    } else {
+      std::lock_guard lock{series_mutex_};
+      return series_.size() + (overflow_ ? 1 : 0);
+    }
+  }
+  /// Label sets refused so far (past the cap, or not valid UTF-8).
+  [[nodiscard]] std::uint64_t rejected() const {
+    std::lock_guard lock{series_mutex_};
+    return rejected_;
   }
 
   /// The current quantiles of the unlabelled series, in objective order, then count and sum.
@@ -275,9 +489,14 @@ class quantile_summary final : public collector {
   void collect(collect_sink& sink) const override { emit(sink); }
 
  private:
-  static std::unique_ptr<detail::quantile_series> make_series() {
-    return std::make_unique<detail::quantile_series>(Objectives::targets, std::chrono::seconds(window_seconds),
+  static std::shared_ptr<detail::quantile_series> make_series() {
+    return std::make_shared<detail::quantile_series>(Objectives::targets, std::chrono::seconds(window_seconds),
                                                      window_buckets);
+  }
+
+  std::shared_ptr<detail::quantile_series> overflow_locked() {
+    if (!overflow_) overflow_ = make_series();
+    return overflow_;
   }
 
   template <class Sink>
@@ -306,12 +525,18 @@ class quantile_summary final : public collector {
         for (std::size_t i = 0; i < label_count; ++i) pairs[i] = {label_names[i], key[i]};
         one(*series);
       }
+      if (overflow_) {
+        for (std::size_t i = 0; i < label_count; ++i) pairs[i] = {label_names[i], overflow_label_value};
+        one(*overflow_);
+      }
     }
   }
 
-  std::unique_ptr<detail::quantile_series> unlabelled_;
+  std::shared_ptr<detail::quantile_series> unlabelled_;
   mutable std::mutex series_mutex_;
-  std::map<std::array<std::string, label_count>, std::unique_ptr<detail::quantile_series>> series_;
+  std::map<std::array<std::string, label_count>, std::shared_ptr<detail::quantile_series>, detail::label_key_less> series_;
+  std::shared_ptr<detail::quantile_series> overflow_;  // made on first use
+  std::uint64_t rejected_ = 0;
 };
 
 } // namespace promcxx

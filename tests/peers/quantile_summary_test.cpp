@@ -33,8 +33,9 @@ constexpr bool exposes_quantiles = promcxx::detail::sink_with_quantiles<promcxx:
 } // namespace
 
 TEST_CASE("quantile_summary: every quantile's rank is within its declared error on 1,000,000 samples") {
-  const char* names[] = {"normal(10, 3)", "exponential(2)", "discrete: floor(10 * lognormal(0, 1.5))", "sorted ramp"};
-  for (int dist = 0; dist < 4; ++dist) {
+  const char* names[] = {"normal(10, 3)", "exponential(2)", "discrete: floor(10 * lognormal(0, 1.5))", "sorted ramp",
+                         "a shift: uniform(0, 1), then 100 + uniform(0, 1)"};
+  for (int dist = 0; dist < 5; ++dist) {
     CAPTURE(names[dist]);
     promcxx::registry reg;
     promcxx::quantile_summary<"peers_accuracy_seconds", "Accuracy check.", accuracy_objectives> s{reg};
@@ -42,6 +43,7 @@ TEST_CASE("quantile_summary: every quantile's rank is within its declared error 
     std::normal_distribution<double> normal(10, 3);
     std::exponential_distribution<double> exponential(2);
     std::lognormal_distribution<double> lognormal(0, 1.5);
+    std::uniform_real_distribution<double> uniform(0, 1);
     constexpr int n = 1'000'000;
     std::vector<double> all;
     all.reserve(n);
@@ -49,7 +51,8 @@ TEST_CASE("quantile_summary: every quantile's rank is within its declared error 
       const double v = dist == 0   ? normal(rng)
                        : dist == 1 ? exponential(rng)
                        : dist == 2 ? std::floor(10 * lognormal(rng))
-                                   : static_cast<double>(i);
+                       : dist == 3 ? static_cast<double>(i)
+                                   : (i < n / 2 ? 0 : 100) + uniform(rng);
       all.push_back(v);
       s.observe(v);
     }
@@ -167,4 +170,108 @@ TEST_CASE("quantile_summary: NaN observations break the contract and are not rec
   s.observe(1);
   CHECK(s.read().count == 1);
   CHECK(s.read().sum == 1);
+}
+
+TEST_CASE("quantile_summary: batches sort like std::sort (negatives, -0, ties, values apart in the last bits)") {
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> wide(0, 1e3);
+  std::lognormal_distribution<double> skewed(0, 3);
+  for (int kind = 0; kind < 4; ++kind) {
+    for (const std::size_t n : {std::size_t{1}, std::size_t{2}, std::size_t{17}, std::size_t{100}, std::size_t{2048}}) {
+      CAPTURE(kind);
+      CAPTURE(n);
+      std::vector<double> values(n);
+      std::vector<std::uint64_t> keys(n), scratch(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        values[i] = kind == 0   ? wide(rng)
+                    : kind == 1 ? skewed(rng)
+                    : kind == 2 ? (i % 3 == 0 ? -0.0 : std::floor(wide(rng) / 300))
+                                : 1.0 + static_cast<double>(rng() % 1000) * 1e-15;  // equal in the radix bits
+        keys[i] = promcxx::detail::order_key(values[i]);
+      }
+      promcxx::detail::sort_keys(keys, scratch);
+      std::sort(values.begin(), values.end());
+      bool same = true;
+      for (std::size_t i = 0; i < n; ++i) same = same && promcxx::detail::from_order_key(keys[i]) == values[i];
+      CHECK(same);
+    }
+  }
+}
+
+TEST_CASE("quantile_summary: exact count with more threads than lanes, threads coming and going, scrapes meanwhile") {
+  promcxx::registry reg;
+  promcxx::quantile_summary<"peers_churn_seconds", "Thread churn check.", promcxx::objectives<0.5, 0.05>> s{reg};
+  constexpr int rounds = 3;
+  constexpr int threads = 3 * static_cast<int>(promcxx::detail::quantile_series::lane_count) / 2;
+  constexpr int per_thread = 20'000;
+  for (int round = 0; round < rounds; ++round) {
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t)
+      workers.emplace_back([&] {
+        for (int i = 0; i < per_thread; ++i) s.observe(2);
+      });
+    for (int i = 0; i < 5; ++i) (void)scrape(reg);
+    for (auto& w : workers) w.join();
+  }
+  const auto r = s.read();
+  CHECK(r.count == std::uint64_t{rounds} * threads * per_thread);
+  CHECK(r.sum == 2.0 * rounds * threads * per_thread);
+  CHECK(r.quantiles[0] == 2);
+}
+
+TEST_CASE("quantile_summary: an observation is in the next scrape, not held back in its thread's lane") {
+  promcxx::registry reg;
+  promcxx::quantile_summary<"peers_prompt_seconds", "Promptness check.", promcxx::objectives<0.99, 0.001>> s{reg};
+  for (int i = 1; i <= 3; ++i) {
+    s.observe(i);
+    const auto r = s.read();
+    CHECK(r.count == static_cast<std::uint64_t>(i));
+    CHECK(r.quantiles[0] == i);  // the largest so far
+  }
+  std::thread other{[&] { s.observe(10); }};
+  other.join();
+  CHECK(peers_test::value_of(scrape(reg), "peers_prompt_seconds_count") == 4);
+}
+
+TEST_CASE("quantile_summary: remove, clear, retain_if; a cap sends further label sets to the overflow series") {
+  promcxx::registry reg;
+  promcxx::quantile_summary<"peers_removal_seconds", "Removal check.", promcxx::objectives<0.5, 0.05>,
+                            promcxx::labels<"method">, promcxx::max_series<2>>
+      s{reg};
+  auto get = s.labels("get");
+  get.observe(1);
+  s.labels("put").observe(2);
+  CHECK(s.series_count() == 2);
+  s.labels("post").observe(3);  // past the cap
+  s.labels("head").observe(4);
+  CHECK(s.rejected() == 2);
+  CHECK(s.series_count() == 3);
+  auto text = scrape(reg);
+  CAPTURE(text);
+  CHECK(peers_test::value_of(text, "peers_removal_seconds_count{method=\"__promcxx_overflow__\"}") == 2);
+  CHECK(peers_test::value_of(text, "peers_removal_seconds_sum{method=\"__promcxx_overflow__\"}") == 7);
+
+  CHECK(s.remove("get"));
+  CHECK_FALSE(s.remove("get"));
+  get.observe(5);  // a removed series' handle still works and shows nowhere
+  text = scrape(reg);
+  CHECK(text.find("method=\"get\"") == std::string::npos);
+  s.labels("get").observe(6);  // a new series, from zero
+  text = scrape(reg);
+  CHECK(peers_test::value_of(text, "peers_removal_seconds_count{method=\"get\"}") == 1);
+  CHECK(peers_test::value_of(text, "peers_removal_seconds_sum{method=\"get\"}") == 6);
+
+  CHECK(s.retain_if([](std::span<const std::string_view> v) { return v[0] == "put"; }) == 1);
+  CHECK(s.series_count() == 2);  // put and the overflow series
+  s.clear();
+  CHECK(s.series_count() == 0);
+  text = scrape(reg);
+  CHECK(text.find("peers_removal_seconds") == std::string::npos);
+}
+
+TEST_CASE("quantile_summary: a label value that is not valid UTF-8 is bad data") {
+  promcxx::registry reg;
+  promcxx::quantile_summary<"peers_utf8_seconds", "UTF-8 check.", promcxx::objectives<0.5, 0.05>, promcxx::labels<"k">> s{reg};
+  CHECK_THROWS_AS((void)s.labels("\xff"), promcxx_test::contract_violation);  // tests make PROMCXX_ASSERT throw
+  CHECK(s.rejected() == 1);
 }
