@@ -1,10 +1,13 @@
-// promcxx: the standard process_* metrics of the client-library guidelines (Linux).
+// promcxx: the standard process_* metrics of the client-library guidelines (Linux, Windows).
 //
-// Read from /proc at scrape time with open/read into fixed stack buffers and
+// Linux: read from /proc at scrape time with open/read into fixed stack buffers and
 // getdents64 for the fd count, so a steady-state scrape allocates nothing here.
-// A value that cannot be read (another OS, a sandbox without /proc) is left
-// out of the scrape, never guessed. Off Linux (macOS, the BSDs, Windows) there
-// is no implementation yet: the collector is a no-op that writes no process_*
+// Windows: the names and sources client_golang uses there: GetProcessTimes (CPU,
+// start time), GetProcessMemoryInfo (resident = working set, virtual = private
+// bytes) and GetProcessHandleCount (open_fds counts handles); no max_fds, virtual
+// memory limit or threads. A value that cannot be read (a sandbox without /proc)
+// is left out of the scrape, never guessed. Elsewhere (macOS, the BSDs) there is
+// no implementation yet: the collector is a no-op that writes no process_*
 // family, so a scrape never shows a made-up value.
 //
 // Including this header registers one collector in the default registry, as
@@ -23,8 +26,20 @@
 #include <cstdint>
 #include <string_view>
 
-#include <fcntl.h>   // ::open
-#include <unistd.h>  // ::read, ::close, ::sysconf, ::syscall
+#if defined(_WIN32)
+// windows.h defines min/max macros that break std::min.
+#  ifndef NOMINMAX
+#    define NOMINMAX
+#  endif
+#  ifndef WIN32_LEAN_AND_MEAN
+#    define WIN32_LEAN_AND_MEAN
+#  endif
+#  include <windows.h>  // GetProcessTimes, GetProcessHandleCount
+#  include <psapi.h>    // GetProcessMemoryInfo (kernel32's K32 entry point: no psapi.lib needed)
+#else
+#  include <fcntl.h>   // ::open
+#  include <unistd.h>  // ::read, ::close, ::sysconf, ::syscall
+#endif
 #if defined(__linux__)
 #  include <sys/syscall.h>  // SYS_getdents64: counts fds without DIR's heap buffer
 #endif
@@ -191,11 +206,39 @@ class process_collector final : public collector {
   /// The collector the default registry starts with.
   static process_collector& instance() noexcept;
 
-  /// Reads /proc now. Allocation-free.
+  /// Reads /proc (Windows: the process APIs) now. Allocation-free.
   [[nodiscard]] static values read() noexcept {
     values v;
 #if defined(_WIN32)
-    return v;  // no implementation on Windows yet: every value omitted
+    const HANDLE self = ::GetCurrentProcess();
+    // FILETIME: 100 ns units; creation time counts from 1601-01-01.
+    const auto units = [](FILETIME t) {
+      return static_cast<double>((static_cast<std::uint64_t>(t.dwHighDateTime) << 32) | t.dwLowDateTime);
+    };
+    FILETIME creation{}, exit_time{}, kernel{}, user{};
+    if (::GetProcessTimes(self, &creation, &exit_time, &kernel, &user)) {
+      v.cpu_seconds = (units(kernel) + units(user)) / 1e7;
+      v.has_cpu_seconds = true;
+      constexpr double unix_epoch_in_units = 116444736000000000.0;  // 1601 to 1970 in 100 ns
+      v.start_time_seconds = (units(creation) - unix_epoch_in_units) / 1e7;
+      v.has_start_time_seconds = true;
+    }
+    // A running process always has a working set, private bytes and handles: a 0 means the
+    // API does not know (wine 8 answers 0 for the last two), so the value is left out.
+    PROCESS_MEMORY_COUNTERS_EX memory{};
+    memory.cb = sizeof memory;
+    if (::GetProcessMemoryInfo(self, reinterpret_cast<PROCESS_MEMORY_COUNTERS*>(&memory), sizeof memory)) {
+      v.resident_memory_bytes = static_cast<double>(memory.WorkingSetSize);
+      v.has_resident_memory_bytes = memory.WorkingSetSize > 0;
+      v.virtual_memory_bytes = static_cast<double>(memory.PrivateUsage);
+      v.has_virtual_memory_bytes = memory.PrivateUsage > 0;
+    }
+    DWORD handles = 0;
+    if (::GetProcessHandleCount(self, &handles) && handles > 0) {
+      v.open_fds = static_cast<double>(handles);
+      v.has_open_fds = true;
+    }
+    return v;
 #else
     const long ticks = ::sysconf(_SC_CLK_TCK);
     const long page = ::sysconf(_SC_PAGESIZE);

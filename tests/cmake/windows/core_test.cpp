@@ -2,17 +2,23 @@
 // MinGW-w64 and run under wine64 by tests/cmake/windows/check. Exercises what
 // differs there: slabs from reserve_cells (committed memory, not mmap), slab
 // reuse after threads exit, fractional cells, the clock, both text encoders and
-// the process collector's documented no-op.
+// the process collector (GetProcessTimes, GetProcessMemoryInfo, GetProcessHandleCount).
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <promcxx/core.hpp>
 #include <promcxx/exposition.hpp>
-#include <promcxx/process_collector.hpp>  // registers the collector: a documented no-op on Windows
+#include <promcxx/process_collector.hpp>  // registers the collector in the default registry
 
+#include <chrono>
+#include <cstddef>
 #include <string>
 #include <thread>
 #include <vector>
+
+#if defined(_WIN32)
+#include <windows.h>  // CreateEventW, CloseHandle: handles the collector must count
+#endif
 
 namespace {
 
@@ -57,9 +63,59 @@ TEST_CASE("windows: text and OpenMetrics encoders") {
   CHECK(om.find("win_events_total{kind=\"a\"} 1.2e+06\n") != std::string::npos);
   CHECK(om.find("win_latency_seconds_bucket{le=\"1.0\"} 24\n") != std::string::npos);
   CHECK(om.ends_with("# EOF\n"));
+  CHECK(text.find("\nprocess_cpu_seconds_total ") != std::string::npos);
+  CHECK(text.find("\nprocess_resident_memory_bytes ") != std::string::npos);
+  CHECK(text.find("\nprocess_start_time_seconds ") != std::string::npos);
+  // Present exactly when the API gave a value (wine 8 gives none for these two).
+  const auto process = promcxx::process_collector::read();
+  CHECK((text.find("\nprocess_virtual_memory_bytes ") != std::string::npos) == process.has_virtual_memory_bytes);
+  CHECK((text.find("\nprocess_open_fds ") != std::string::npos) == process.has_open_fds);
 #if defined(_WIN32)
-  CHECK(text.find("process_") == std::string::npos);  // no process_* family rather than made-up values
-#else
-  CHECK(text.find("process_cpu_seconds_total ") != std::string::npos);  // the native control run on Linux
+  // client_golang's Windows set: no limits or thread count rather than made-up values.
+  CHECK(text.find("process_max_fds") == std::string::npos);
+  CHECK(text.find("process_threads") == std::string::npos);
 #endif
 }
+
+#if defined(_WIN32)
+TEST_CASE("windows: the process collector follows this process") {
+  const auto before = promcxx::process_collector::read();
+  REQUIRE(before.has_cpu_seconds);
+  REQUIRE(before.has_resident_memory_bytes);
+  REQUIRE(before.has_start_time_seconds);
+  // Windows always knows these; wine 8 answers 0 (the collector then omits them).
+  if (!before.has_virtual_memory_bytes) MESSAGE("private bytes not reported here (wine?): not checked");
+  if (!before.has_open_fds) MESSAGE("handle count not reported here (wine?): not checked");
+  CHECK_FALSE(before.has_max_fds);
+  CHECK_FALSE(before.has_threads);
+
+  const double now = promcxx::detail::now_seconds();
+  CHECK(before.start_time_seconds <= now + 1);  // FILETIME converted to Unix seconds
+  CHECK(before.start_time_seconds > now - 600);  // this test process started moments ago
+
+  // 64 MiB touched page by page: private bytes and the working set both grow by it.
+  std::vector<char> block(std::size_t{64} << 20);
+  for (std::size_t i = 0; i < block.size(); i += 4096) block[i] = static_cast<char>(i);
+  // Ten more handles are counted as open_fds.
+  std::vector<HANDLE> events;
+  for (int i = 0; i < 10; ++i) events.push_back(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
+  // CPU time grows while we spin (bounded: 20 s of wall time at most).
+  volatile std::uint64_t spin = 0;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+  auto after = promcxx::process_collector::read();
+  while (after.cpu_seconds < before.cpu_seconds + 0.2 && std::chrono::steady_clock::now() < give_up) {
+    for (int i = 0; i < 1'000'000; ++i) spin = spin + 1;
+    after = promcxx::process_collector::read();
+  }
+  CHECK(after.cpu_seconds >= before.cpu_seconds + 0.2);
+  CHECK(after.resident_memory_bytes >= before.resident_memory_bytes + 60.0 * 1024 * 1024);
+  CHECK(after.has_virtual_memory_bytes == before.has_virtual_memory_bytes);
+  if (before.has_virtual_memory_bytes)
+    CHECK(after.virtual_memory_bytes >= before.virtual_memory_bytes + 60.0 * 1024 * 1024);
+  CHECK(after.has_open_fds == before.has_open_fds);
+  if (before.has_open_fds) CHECK(after.open_fds >= before.open_fds + 10);
+  CHECK(after.start_time_seconds == before.start_time_seconds);
+  for (const HANDLE h : events) ::CloseHandle(h);
+  CHECK(static_cast<unsigned char>(block[4096]) == 0);  // 4096 % 256: keeps the writes observable
+}
+#endif
