@@ -57,6 +57,9 @@ struct collect_scratch {
   std::vector<name> names;
   std::vector<std::uint32_t> order, run;
   std::vector<std::uint8_t> taken;
+  // First family of each collector, per registry::collect on this thread's stack (a collector may
+  // render another registry: the inner collect appends after the outer's entries and trims back).
+  std::vector<std::uint32_t> collector_starts;
   std::uint64_t filter[16];  // 1024-bit Bloom filter of the collector names: length and first 8 bytes
   std::uint64_t prefix_filter[16];  // ... and of their first 8 bytes alone (names of 8 bytes or more)
 
@@ -527,26 +530,35 @@ inline constexpr std::string_view self_metric_names[] = {"promcxx_series_overflo
 /// sample names (detail::exposed_sample_suffixes: _total, _created, _info,
 /// _bucket, _count, _sum, _gcount, _gsum) clash with a name that
 /// `for_each_reserved(reserve)` reserves (registered and self-metric families)
-/// or with an earlier collector family: promtool and the OpenMetrics parsers
-/// reject an exposition with such a pair as a whole. Returns how many were
-/// dropped. Sorted names, so O(n log n) in collector families plus one binary
-/// search per reserved name.
+/// or with a family of a collector registered before (or emitted before by the
+/// same collector): promtool and the OpenMetrics parsers reject an exposition
+/// with such a pair as a whole. `starts` holds the first family of each
+/// collector in collection order (the newest collector first). Returns how many
+/// were dropped. Sorted names, so O(n log n) in collector families; reserved
+/// names pass Bloom filters before any search.
 template <class ForEachReserved>
-std::uint64_t drop_clashing_families(snapshot& out, std::size_t first, ForEachReserved&& for_each_reserved) {
+std::uint64_t drop_clashing_families(snapshot& out, std::size_t first, std::span<const std::uint32_t> starts,
+                                     ForEachReserved&& for_each_reserved) {
   auto& scratch = collect_scratch::get();
   scratch.joined.clear();
   scratch.names.clear();
-  for (std::size_t i = first; i < out.families.size(); ++i) {
-    const auto& f = out.families[i];
-    const auto ex = exposed_sample_suffixes(f.type, out.view(f.name));
-    auto add = [&](std::string_view suffix) {
-      scratch.names.push_back({static_cast<std::uint32_t>(scratch.joined.size()),
-                               static_cast<std::uint32_t>(ex.base.size() + suffix.size()), static_cast<std::uint32_t>(i)});
-      scratch.joined.append(ex.base).append(suffix);
-    };
-    add({});  // the family name (OpenMetrics) or metadata name
-    for (std::size_t k = 0; k < ex.count; ++k)
-      if (!ex.suffixes[k].empty()) add(ex.suffixes[k]);
+  // Names in priority order, grouped by family: the oldest collector first, so a
+  // collector added later never takes names from one that was exposed before.
+  for (std::size_t g = starts.size(); g-- > 0;) {
+    const std::size_t end = g + 1 < starts.size() ? starts[g + 1] : out.families.size();
+    for (std::size_t i = std::max<std::size_t>(starts[g], first); i < end; ++i) {
+      const auto& f = out.families[i];
+      const auto ex = exposed_sample_suffixes(f.type, out.view(f.name));
+      auto add = [&](std::string_view suffix) {
+        scratch.names.push_back({static_cast<std::uint32_t>(scratch.joined.size()),
+                                 static_cast<std::uint32_t>(ex.base.size() + suffix.size()),
+                                 static_cast<std::uint32_t>(i)});
+        scratch.joined.append(ex.base).append(suffix);
+      };
+      add({});  // the family name (OpenMetrics) or metadata name
+      for (std::size_t k = 0; k < ex.count; ++k)
+        if (!ex.suffixes[k].empty()) add(ex.suffixes[k]);
+    }
   }
   auto text = [&scratch](std::uint32_t e) {
     return std::string_view{scratch.joined}.substr(scratch.names[e].offset, scratch.names[e].size);
@@ -587,7 +599,7 @@ std::uint64_t drop_clashing_families(snapshot& out, std::size_t first, ForEachRe
     for (std::size_t k = 0; k < ex.count; ++k)
       if (!ex.suffixes[k].empty()) reserve(ex.suffixes[k]);
   });
-  // In collection order: a family keeps its names unless an earlier one holds any of them.
+  // In priority order: a family keeps its names unless one before it holds any of them.
   scratch.flags.assign(out.families.size(), 0);
   for (std::size_t e = 0; e < scratch.names.size();) {
     std::size_t end = e;
@@ -632,14 +644,23 @@ inline void registry::collect(snapshot& out) const {
     rejected_total += f->rejected();
   }
   const std::size_t registered_families = out.families.size();
+  auto& starts = detail::collect_scratch::get().collector_starts;
+  const std::size_t starts_base = starts.size();
+  struct trim_starts {
+    std::vector<std::uint32_t>& starts;
+    std::size_t base;
+    ~trim_starts() { starts.resize(base); }
+  } trim{starts, starts_base};
   for (const auto* c = collectors_; c != nullptr; c = c->next_) {
+    starts.push_back(static_cast<std::uint32_t>(out.families.size()));
     c->collect(sink);
     sink.end_family();
   }
   if (out.families.size() != registered_families) {
     // Registered families were checked against each other at registration (empty ones too); collector families
     // are known only now.
-    const auto clashing = detail::drop_clashing_families(out, registered_families, [this](auto&& reserve) {
+    const std::span<const std::uint32_t> mine{starts.data() + starts_base, starts.size() - starts_base};
+    const auto clashing = detail::drop_clashing_families(out, registered_families, mine, [this](auto&& reserve) {
       for (const auto* f = head_; f != nullptr; f = f->next_) reserve(f->spec().type, f->spec().name);
       for (const auto name : detail::self_metric_names) reserve(metric_type::counter, name);
     });

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <promcxx.hpp>
+#include <promcxx/gauge_histogram.hpp>
 #include <promcxx/info.hpp>
 
 #include <string>
@@ -154,4 +155,75 @@ TEST_CASE("robustness: registration still refuses clashes known at registration"
   promcxx::counter<"events_total", "Events."> events{reg};
   using clashing = promcxx::gauge<"events_created", "Clashes with events_total.">;
   CHECK_THROWS_AS(clashing{reg}, promcxx::family_error);
+}
+
+TEST_CASE("robustness: between collectors the one registered first keeps its names") {
+  using promcxx::metric_type;
+  promcxx::registry reg;
+  families_collector older, newer;
+  older.families = {{"jobs_waiting", metric_type::gauge, 1}};
+  newer.families = {{"jobs_waiting_total", metric_type::counter, 2},  // exposes jobs_waiting as its family name
+                    {"jobs_running", metric_type::gauge, 3}};
+  reg.add(older);
+  const auto before = render(reg, promcxx::exposition_format::openmetrics_1_0_0);
+  CHECK(has_line(before, "jobs_waiting 1.0"));
+  reg.add(newer);  // collected first (collectors are walked newest first), yet it must not push `older` out
+  const auto after = render(reg, promcxx::exposition_format::openmetrics_1_0_0);
+  CHECK(has_line(after, "jobs_waiting 1.0"));
+  CHECK_FALSE(mentions(after, "jobs_waiting_total"));
+  CHECK(has_line(after, "jobs_running 3.0"));
+  CHECK(has_line(after, "promcxx_collect_errors_total 1.0"));
+  reg.remove(newer);
+  reg.remove(older);
+}
+
+TEST_CASE("robustness: gauge histogram names (_bucket, _gcount, _gsum) are held too") {
+  promcxx::registry reg;
+  promcxx::gauge_histogram<"queue_age_seconds", "Age of queued jobs.", promcxx::buckets<1, 10>> ages{reg};
+  ages.add(3.5);
+  families_collector c;
+  c.families = {{"queue_age_seconds_gcount", promcxx::metric_type::gauge, 7},
+                {"queue_age_seconds_gsum", promcxx::metric_type::gauge, 8},
+                {"queue_age_seconds_bucket_total", promcxx::metric_type::counter, 9}};  // family queue_age_seconds_bucket
+  reg.add(c);  // added after the gauge histogram, so collected before it: registration order still decides
+  const auto om = render(reg, promcxx::exposition_format::openmetrics_1_0_0);
+  CHECK(has_line(om, "queue_age_seconds_gcount 1"));
+  CHECK(has_line(om, "# TYPE queue_age_seconds gaugehistogram"));
+  CHECK_FALSE(has_line(om, "queue_age_seconds_gcount 7.0"));
+  CHECK_FALSE(has_line(om, "queue_age_seconds_gsum 8.0"));
+  CHECK_FALSE(mentions(om, "queue_age_seconds_bucket_total"));
+  CHECK(has_line(om, "promcxx_collect_errors_total 3.0"));
+  reg.remove(c);
+}
+
+TEST_CASE("robustness: a collector that renders another registry keeps both clash checks apart") {
+  promcxx::registry inner_reg;
+  families_collector inner;
+  inner.families = {{"inner_value", promcxx::metric_type::gauge, 1}, {"inner_value", promcxx::metric_type::gauge, 2}};
+  inner_reg.add(inner);
+  struct rendering_collector : promcxx::collector {
+    promcxx::registry* other = nullptr;
+    mutable std::string seen;
+    void collect(promcxx::collect_sink& sink) const override {
+      if (sink.family("outer_first", "Before the inner scrape.", promcxx::metric_type::gauge)) sink.sample({}, 1);
+      promcxx::render(*other, promcxx::exposition_format::text_0_0_4, seen);
+      if (sink.family("outer_first", "Again, after it.", promcxx::metric_type::gauge)) sink.sample({}, 2);
+    }
+  } outer;
+  outer.other = &inner_reg;
+  families_collector last;
+  last.families = {{"outer_last", promcxx::metric_type::gauge, 3}};
+  promcxx::registry reg;
+  reg.add(last);
+  reg.add(outer);
+  const auto text = render(reg, promcxx::exposition_format::text_0_0_4);
+  CHECK(has_line(text, "outer_first 1"));
+  CHECK_FALSE(has_line(text, "outer_first 2"));
+  CHECK(has_line(text, "outer_last 3"));
+  CHECK(has_line(text, "promcxx_collect_errors_total 1"));
+  CHECK(has_line(outer.seen, "inner_value 1"));
+  CHECK_FALSE(has_line(outer.seen, "inner_value 2"));
+  reg.remove(outer);
+  reg.remove(last);
+  inner_reg.remove(inner);
 }
