@@ -8,6 +8,7 @@
 
 #include <promcxx/http_server.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <stdexcept>
@@ -15,6 +16,7 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #if defined(_WIN32)
 #include <winsock2.h>  // already included by the server; named for the client below
@@ -50,10 +52,14 @@ struct response {
 /// never answers fails the test instead of hanging it.
 class client {
  public:
-  explicit client(std::uint16_t port) {
+  /// receive_buffer > 0 pins SO_RCVBUF before connecting, so the server's writes hit a full window.
+  explicit client(std::uint16_t port, int receive_buffer = 0) {
     REQUIRE(promcxx::detail::winsock_started());
     fd_.reset(::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP));
     REQUIRE(static_cast<bool>(fd_));
+    if (receive_buffer > 0)
+      ::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&receive_buffer),
+                   sizeof receive_buffer);
 #if defined(_WIN32)
     const DWORD timeout_ms = 10'000;
     ::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, reinterpret_cast<const char*>(&timeout_ms), sizeof timeout_ms);
@@ -263,6 +269,47 @@ TEST_CASE("windows http: connections over max_connections get 503") {
   const auto refused = fetch(server.port(), "GET", "/metrics");
   CHECK(refused.status == 503);
   CHECK(refused.header("Retry-After") == "1");
+}
+
+TEST_CASE("windows http: a body far larger than the socket buffers arrives whole to a slow reader") {
+  served_registry s;
+  promcxx::gauge<"win_http_wide", "Many series.", promcxx::labels<"series">, promcxx::max_series<40000>> wide{
+      s.registry};
+  for (int i = 0; i < 30'000; ++i) wide.labels("series-number-" + std::to_string(i)).set(i);
+  promcxx::http_server server{options_for(s.registry)};
+  client c{server.port(), 4096};
+  REQUIRE(c.connected());
+  c.send_all("GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+  // Not reading for a while: the server's sends fill both buffers and it must wait for POLLOUT.
+  std::this_thread::sleep_for(std::chrono::milliseconds{300});
+  const auto r = c.read_response();
+  CHECK(r.status == 200);
+  CHECK(r.body.size() > 1'000'000);
+  CHECK(r.header("Content-Length") == std::to_string(r.body.size()));
+  CHECK(r.body.find("win_http_wide{series=\"series-number-0\"} 0\n") != std::string::npos);
+  CHECK(r.body.find("win_http_wide{series=\"series-number-29999\"} 29999\n") != std::string::npos);
+  CHECK(c.closed_by_server());
+}
+
+TEST_CASE("windows http: concurrent clients are all answered") {
+  served_registry s;
+  promcxx::http_server server{options_for(s.registry)};
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t)
+    clients.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) {
+        client c{server.port()};
+        if (!c.connected()) continue;
+        c.send_all("GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+        const auto r = c.read_response();
+        if (r.status == 200 && r.body.find("win_http_queue_depth 7.5\n") != std::string::npos) ++ok;
+      }
+    });
+  for (auto& t : clients) t.join();
+  CHECK(ok.load() == 8 * 20);
+  const auto after = fetch(server.port(), "GET", "/metrics");
+  CHECK(after.body.find("promcxx_http_requests_total{code=\"200\"} 160\n") != std::string::npos);
 }
 
 TEST_CASE("windows http: bad addresses and a taken port are reported, stop() ends serving") {
