@@ -3,13 +3,15 @@
 
 Random registries: every metric type from a fixed pool of compile-time
 descriptors (property_driver.cpp) plus collector families with random names
-that may clash, random label values (escapes, UTF-8, empty, 1 MiB; invalid
-UTF-8 and NUL in the open classes), random values (NaN, +-Inf, -0, subnormals,
-2^53+k). This script writes each random program, computes what it must expose
+that may clash (with the pool or each other) and series they may emit twice,
+random label values (escapes, UTF-8, invalid UTF-8, NUL, empty, 1 MiB), random
+values (NaN, +-Inf, -0, subnormals, 2^53+k, counter increments up to 2^64 and
+beyond). This script writes each random program, computes what it must expose
 (the model, independent of the C++ code), runs the driver, and checks both
 renderings: promtool check metrics and prometheus_client's text parser judge
 the text format, prometheus_client's strict OpenMetrics parser the OpenMetrics
-one, and every parsed sample must equal the model's.
+one, every parsed sample must equal the model's, and promcxx_collect_errors_total
+must equal what the model says the collector got wrong.
 
 usage: property_test.py --driver EXE [--promtool EXE] [--seconds N] [--seed S]
                         [--case I] [--open all|CLASS,...] [--keep DIR]
