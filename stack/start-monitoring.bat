@@ -28,6 +28,13 @@ for %%S in (monitoring_password web-config.yml grafana_admin_password grafana_se
     exit /b 1
   )
 )
+rem Mutual TLS to the MPC nodes: multi-host/make-certs.sh secrets/tls node-1 ... node-5 (in WSL; README.md).
+for %%S in (ca.pem prometheus.pem prometheus-key.pem) do (
+  if not exist "secrets\tls\%%S" (
+    echo start-monitoring: secrets\tls\%%S is missing - create it with multi-host/make-certs.sh, see README.md 1>&2
+    exit /b 1
+  )
+)
 
 rem Docker Desktop cannot propagate host mounts (rslave): mount the root read-only only.
 set "NODE_EXPORTER_ROOT_MOUNT=ro"

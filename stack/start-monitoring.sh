@@ -6,8 +6,10 @@
 #                                       VictoriaMetrics, exporters
 #   ./start-monitoring.sh --no-wait     do not wait for the health checks
 #
-# Needs .env (cp .env.example .env) and the files of secrets/README.md; writes
-# secrets/web-config.yml (bcrypt hash of secrets/monitoring_password).
+# Needs .env (cp .env.example .env), the files of secrets/README.md and the
+# MPC nodes' TLS files in secrets/tls/ (multi-host/make-certs.sh secrets/tls
+# node-1 ... node-5); writes secrets/web-config.yml (bcrypt hash of
+# secrets/monitoring_password).
 # Environment: HEALTH_TIMEOUT (seconds to wait for health, default 180).
 set -euo pipefail
 
@@ -19,6 +21,7 @@ readonly compose_file=docker-compose.monitoring.yml
 readonly network=mpc-internal
 readonly required_secrets=(monitoring_password grafana_admin_password grafana_secret_key postgres_password
   smtp_password slack_webhook_url pagerduty_routing_key pagerduty_security_routing_key heartbeat_api_key)
+readonly required_tls=(ca.pem prometheus.pem prometheus-key.pem)
 health_timeout=${HEALTH_TIMEOUT:-180}
 wait_health=true
 
@@ -28,7 +31,7 @@ die() {
 }
 
 usage() {
-  sed -n '2,11p' "$self" | sed 's/^# \{0,1\}//'
+  sed -n '2,13p' "$self" | sed 's/^# \{0,1\}//'
 }
 
 for arg in "$@"; do
@@ -68,6 +71,15 @@ for name in "${required_secrets[@]}"; do
   [[ -s "secrets/$name" ]] || missing+=("secrets/$name")
 done
 ((${#missing[@]} == 0)) || die "missing or empty: ${missing[*]} (see secrets/README.md; no default passwords are shipped)"
+# Prometheus scrapes the MPC nodes over mutual TLS: the monitoring CA and its
+# client certificate. Not made here: the nodes must serve certificates of the
+# same CA, so the CA is created once, on purpose (README.md, "MPC node certificates").
+for name in "${required_tls[@]}"; do
+  [[ -s "secrets/tls/$name" ]] || missing+=("secrets/tls/$name")
+done
+((${#missing[@]} == 0)) || die "missing or empty: ${missing[*]} (create them with" \
+  "multi-host/make-certs.sh secrets/tls node-1 node-2 node-3 node-4 node-5, then install each" \
+  "node-N.pem, node-N-key.pem and ca.pem on its MPC node; see README.md)"
 
 # Prometheus and the exporters on the application network want basic auth:
 # the web config holds a bcrypt hash of the monitoring password.

@@ -15,10 +15,10 @@ there is never a hand-kept second copy:
   and the files are copied (rewritten) into the output directory;
 * Alertmanager receivers are replaced by one webhook per receiver pointing at
   a local sink (routes, names and inhibit rules stay as they are);
-* --tls-overlay FILE --tls-job JOB (repeatable): the job's `scheme` and
-  `tls_config` come from FILE (the multi-host config, which scrapes the MPC
-  nodes over HTTPS with a client certificate); its /run/secrets/NAME paths
-  become the files given by --secret NAME=PATH (an unmapped one is an error);
+* every /run/secrets/NAME file of a job's tls_config (the MPC nodes are
+  scraped over HTTPS with a client certificate) becomes the PATH given by
+  --secret NAME=PATH; an unmapped one is an error naming the flag. `scheme`
+  and `tls_config` stay as they are;
 * --fast (for the end-to-end test) shortens scrape/evaluation intervals,
   caps every alert `for:` at --max-for (same expressions, same names) and
   shortens Alertmanager group timings.
@@ -148,14 +148,15 @@ def localize_prometheus(args, loc):
     for rw in cfg.get("remote_write") or []:
         rw["url"] = loc.text(rw["url"])
 
-    overlay = tls_overlay(args, loc)
+    secrets = pairs(args.secret, "secret", "NAME=PATH")
     jobs = []
     for job in cfg.get("scrape_configs") or []:
         name = job["job_name"]
         where = f"job {name}"
-        if name in overlay:
-            job.update(overlay.pop(name))
-            loc.report.append(f"job {name}: {job['scheme']} with tls_config from {args.tls_overlay}")
+        if job.get("tls_config"):
+            job["tls_config"] = local_secrets(where, job["tls_config"], secrets)
+            loc.report.append(f"job {name}: {job.get('scheme', 'http')} with its tls_config files "
+                              "from --secret")
         if args.fast:
             job.pop("scrape_interval", None)
             job.pop("scrape_timeout", None)
@@ -190,8 +191,6 @@ def localize_prometheus(args, loc):
             loc.report.append(f"dropped job {name}: no target can run on this machine")
             continue
         jobs.append(job)
-    if overlay:
-        raise SystemExit(f"localize: --tls-job {sorted(overlay)} not in {src}")
     cfg["scrape_configs"] = jobs
 
     dest = os.path.join(out_dir, "prometheus.yml")
@@ -200,30 +199,17 @@ def localize_prometheus(args, loc):
     loc.report.append(f"prometheus: {len(jobs)} jobs, {rule_count} rules -> {dest}")
 
 
-def tls_overlay(args, loc):
-    """job name -> {scheme, tls_config} taken from --tls-overlay, secrets mapped to local files."""
-    if not args.tls_job:
-        return {}
-    if not args.tls_overlay:
-        raise SystemExit("localize: --tls-job needs --tls-overlay")
-    secrets = pairs(args.secret, "secret")
-    with open(args.tls_overlay, encoding="utf-8") as f:
-        jobs = {j["job_name"]: j for j in yaml.safe_load(f).get("scrape_configs") or []}
+def local_secrets(where, tls, secrets):
+    """tls_config with each /run/secrets/NAME path replaced by --secret NAME's file."""
     out = {}
-    for name in args.tls_job:
-        job = jobs.get(name)
-        if job is None or job.get("scheme") != "https" or not job.get("tls_config"):
-            raise SystemExit(f"localize: {args.tls_overlay} has no https job {name!r} with a tls_config")
-        tls = {}
-        for key, value in job["tls_config"].items():
-            if isinstance(value, str) and value.startswith("/run/secrets/"):
-                secret = value[len("/run/secrets/"):]
-                if secret not in secrets:
-                    raise SystemExit(f"localize: job {name}: tls_config {key} is {value}; "
-                                     f"give it with --secret {secret}=PATH")
-                value = secrets[secret]
-            tls[key] = value
-        out[name] = {"scheme": "https", "tls_config": tls}
+    for key, value in tls.items():
+        if isinstance(value, str) and value.startswith("/run/secrets/"):
+            secret = value[len("/run/secrets/"):]
+            if secret not in secrets:
+                raise SystemExit(f"localize: {where}: tls_config {key} is {value}; "
+                                 f"give it with --secret {secret}=PATH")
+            value = secrets[secret]
+        out[key] = value
     return out
 
 
@@ -263,12 +249,12 @@ def localize_alertmanager(args, loc):
         f"alertmanager: {len(receivers)} receivers -> webhook sink {args.sink_url} -> {dest}")
 
 
-def pairs(values, what):
+def pairs(values, what, form="HOST:PORT=VALUE"):
     out = {}
     for item in values or []:
         key, sep, val = item.partition("=")
         if not sep:
-            raise SystemExit(f"localize: --{what} expects HOST:PORT=VALUE, got {item!r}")
+            raise SystemExit(f"localize: --{what} expects {form}, got {item!r}")
         out[key] = val
     return out
 
@@ -280,9 +266,7 @@ def main():
     ap.add_argument("--map", action="append", help="HOST:PORT=127.0.0.1:PORT")
     ap.add_argument("--skip", action="append", help="HOST:PORT=reason it cannot run here")
     ap.add_argument("--sink-url", required=True, help="base URL of the local webhook sink")
-    ap.add_argument("--tls-overlay", help="config whose --tls-job jobs give scheme and tls_config")
-    ap.add_argument("--tls-job", action="append", help="job scraped over HTTPS as in --tls-overlay")
-    ap.add_argument("--secret", action="append", help="NAME=PATH for /run/secrets/NAME in --tls-overlay")
+    ap.add_argument("--secret", action="append", help="NAME=PATH for /run/secrets/NAME in a tls_config")
     ap.add_argument("--fast", action="store_true", help="short intervals and for: (e2e test)")
     ap.add_argument("--scrape-interval", default="2s")
     ap.add_argument("--max-for", default="10s")

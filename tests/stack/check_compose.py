@@ -5,6 +5,9 @@
 directory with .env.example as .env and placeholder secrets (never in the
 repo), then the rendered config must honour the seed and the review
 (issue 15):
+- mutual TLS to the MPC nodes: both Prometheus replicas get the CA, client
+  certificate and key the mpc-nodes job names (/run/secrets/tls_*) as
+  secrets from secrets/tls/ (issue 16);
 - HA: prometheus-1/2 (distinct PROMETHEUS_REPLICA, one config), alertmanager-1..3
   peered with each other, VictoriaMetrics always on with -dedup.minScrapeInterval
   and a relabel config dropping the replica label; remote_write only to a
@@ -228,6 +231,24 @@ def main(argv):
                          "--config.file=/etc/prometheus/prometheus.yml"):
                 if flag not in cmd:
                     errors.append(f"{n}: needs {flag}")
+        # Mutual TLS: every /run/secrets file of the mpc-nodes tls_config is a
+        # secret of both replicas, read from secrets/tls/.
+        with open(os.path.join(stack, "prometheus", "prometheus.yml")) as f:
+            node_job = next((j for j in yaml.safe_load(f)["scrape_configs"] if j["job_name"] == "mpc-nodes"), {})
+        tls_secrets = {v[len("/run/secrets/"):] for v in (node_job.get("tls_config") or {}).values()
+                       if str(v).startswith("/run/secrets/")}
+        if len(tls_secrets) != 3:
+            errors.append(f"prometheus.yml: mpc-nodes must read CA, certificate and key from compose secrets, "
+                          f"got {node_job.get('tls_config')}")
+        for n in ("prometheus-1", "prometheus-2"):
+            mounted = {str(x.get("source") if isinstance(x, dict) else x)
+                       for x in services.get(n, {}).get("secrets") or []}
+            if not tls_secrets <= mounted:
+                errors.append(f"{n}: must mount the mpc-nodes TLS secrets {sorted(tls_secrets)}, got {sorted(mounted)}")
+        for name in tls_secrets:
+            spec = (cfg.get("secrets") or {}).get(name) or {}
+            if not str(spec.get("file", "")).startswith(os.path.join(stack, "secrets", "tls") + os.sep):
+                errors.append(f"secret {name} must come from secrets/tls/ (make-certs.sh), got {spec.get('file')}")
         for i in (1, 2, 3):
             cmd = command_of(services.get(f"alertmanager-{i}", {}))
             peers = {c.split("=", 1)[1] for c in cmd if c.startswith("--cluster.peer=")}

@@ -1,14 +1,13 @@
 #!/usr/bin/python3
-"""stack/local/localize.py's TLS overlay, as stack/local/run uses it.
+"""stack/local/localize.py's TLS handling, as stack/local/run uses it.
 
-1. With --tls-overlay multi-host/prometheus.yml --tls-job mpc-nodes and the
-   three --secret files, the derived config scrapes mpc-nodes over HTTPS with
-   exactly the multi-host tls_config keys, pointed at the given files; no
-   other job changes scheme; promtool check config accepts it with real
-   certificates from make-certs.sh.
-2. A /run/secrets file without --secret, a --tls-job the overlay does not
-   scrape over HTTPS, and --tls-job without --tls-overlay are errors that
-   name the flag to fix.
+1. With the three --secret files, the derived config scrapes mpc-nodes over
+   HTTPS with exactly the tls_config keys of stack/prometheus/prometheus.yml,
+   pointed at the given files; no other job changes scheme or gains a
+   tls_config; promtool check config accepts it with real certificates from
+   make-certs.sh.
+2. A /run/secrets file without --secret is an error that names the flag to
+   fix, and so is a --secret without NAME=PATH.
 
 usage: check_localize.py STACK_DIR
 """
@@ -59,7 +58,8 @@ def main(argv):
         return 2
     stack = os.path.abspath(argv[1])
     errors = []
-    overlay = os.path.join(stack, "multi-host", "prometheus.yml")
+    with open(os.path.join(stack, "prometheus", "prometheus.yml"), encoding="utf-8") as f:
+        source = {j["job_name"]: j for j in yaml.safe_load(f)["scrape_configs"]}
     with tempfile.TemporaryDirectory() as tmp:
         certs = os.path.join(tmp, "certs")
         subprocess.run([os.path.join(stack, "multi-host", "make-certs.sh"), certs, "node-1=IP:127.0.0.1"],
@@ -67,36 +67,34 @@ def main(argv):
         secrets = {"tls_ca": os.path.join(certs, "ca.pem"),
                    "tls_prometheus_cert": os.path.join(certs, "prometheus.pem"),
                    "tls_prometheus_key": os.path.join(certs, "prometheus-key.pem")}
-        tls_flags = ["--tls-overlay", overlay, "--tls-job", "mpc-nodes",
-                     *(f"--secret={k}={v}" for k, v in secrets.items())]
+        tls_flags = [f"--secret={k}={v}" for k, v in secrets.items()]
 
         res = localize(stack, os.path.join(tmp, "ok"), tls_flags)
         if res.returncode != 0:
-            errors.append(f"localize.py with the TLS overlay failed:\n{res.stdout}{res.stderr}")
+            errors.append(f"localize.py with the TLS secrets failed:\n{res.stdout}{res.stderr}")
         else:
             path = os.path.join(tmp, "ok", "prometheus", "prometheus.yml")
             with open(path, encoding="utf-8") as f:
                 jobs = {j["job_name"]: j for j in yaml.safe_load(f)["scrape_configs"]}
-            with open(overlay, encoding="utf-8") as f:
-                mh = {j["job_name"]: j for j in yaml.safe_load(f)["scrape_configs"]}
             node = jobs.get("mpc-nodes", {})
-            want = {k: secrets[v[len("/run/secrets/"):]] for k, v in mh["mpc-nodes"]["tls_config"].items()}
-            if node.get("scheme") != "https" or node.get("tls_config") != want:
+            src_tls = source["mpc-nodes"].get("tls_config") or {}
+            want = {k: secrets.get(v[len("/run/secrets/"):], v) for k, v in src_tls.items()}
+            if node.get("scheme") != "https" or node.get("tls_config") != want or not want:
                 errors.append(f"mpc-nodes: want https with {want}, got scheme {node.get('scheme')!r} "
                               f"tls_config {node.get('tls_config')}")
-            others = [n for n, j in jobs.items() if n != "mpc-nodes" and (j.get("scheme") or j.get("tls_config"))]
-            if others:
-                errors.append(f"jobs other than mpc-nodes changed scheme/tls_config: {others}")
+            changed = [n for n, j in jobs.items() if n in source and
+                       (j.get("scheme"), bool(j.get("tls_config"))) !=
+                       (source[n].get("scheme"), bool(source[n].get("tls_config")))]
+            if changed:
+                errors.append(f"jobs whose scheme/tls_config changed: {changed}")
             out = subprocess.run(["promtool", "check", "config", path], capture_output=True, text=True, timeout=60)
             if out.returncode != 0 or "WARNING" in (out.stdout + out.stderr).upper():
                 errors.append(f"promtool check config on the derived config:\n{out.stdout}{out.stderr}")
 
         bad = [
-            ("a /run/secrets file without --secret", tls_flags[:4] + tls_flags[5:],
-             "--secret tls_ca=PATH"),
-            ("a job the overlay does not scrape over HTTPS", ["--tls-overlay", overlay, "--tls-job", "etcd"],
-             "no https job 'etcd'"),
-            ("--tls-job without --tls-overlay", ["--tls-job", "mpc-nodes"], "--tls-job needs --tls-overlay"),
+            ("a /run/secrets file without --secret", tls_flags[1:], "--secret tls_ca=PATH"),
+            ("no --secret at all", [], "--secret tls_ca=PATH"),
+            ("a --secret without =PATH", ["--secret=tls_ca"] + tls_flags[1:], "--secret expects NAME=PATH"),
         ]
         for i, (what, flags, message) in enumerate(bad):
             res = localize(stack, os.path.join(tmp, f"bad{i}"), flags)
@@ -106,7 +104,7 @@ def main(argv):
     if errors:
         print("\n".join(errors), file=sys.stderr)
         return 1
-    print("check_localize: mpc-nodes over HTTPS from the multi-host overlay; 3 bad uses refused")
+    print("check_localize: mpc-nodes over HTTPS with the given certificates; 3 bad uses refused")
     return 0
 
 

@@ -3,7 +3,9 @@
 
 1. `promtool check config` finds the rule file and exactly as many rules as
    alerts.yml holds (a glob matching nothing would pass with 0), with no
-   warnings (a missing file_sd file only warns);
+   warnings (a missing file_sd file only warns); the MPC nodes are scraped
+   over HTTPS with a client certificate (compose secrets tls_*; promtool
+   loads them, so they point at make-certs.sh output for the check);
 2. `promtool check rules`, with at least 40 alerts;
 3. the file_sd targets: 5 MPC nodes on port 8080, 3 etcd members on 2379,
    and no target label overwrites an external label (defect 6: etcd's
@@ -50,7 +52,27 @@ def main(argv):
     if len(alerts) < 40:
         errors.append(f"only {len(alerts)} distinct alerts, the seed promises 40+")
 
-    rc, out = run(["promtool", "check", "config", os.path.join(prom_dir, "prometheus.yml")])
+    # promtool opens the tls_config files: a copy points the compose secrets at
+    # real certificates from the stack's own make-certs.sh.
+    tmp_certs = tempfile.TemporaryDirectory()
+    certs = os.path.join(tmp_certs.name, "certs")
+    rc, out = run([os.path.join(stack, "multi-host", "make-certs.sh"), certs, "node-1"])
+    if rc != 0:
+        errors.append(f"multi-host/make-certs.sh failed:\n{out}")
+
+    def with_certs(text):
+        for secret, name in (("tls_ca", "ca.pem"), ("tls_prometheus_cert", "prometheus.pem"),
+                             ("tls_prometheus_key", "prometheus-key.pem")):
+            text = text.replace(f"/run/secrets/{secret}", os.path.join(certs, name))
+        return text
+
+    checked = os.path.join(tmp_certs.name, "prometheus")
+    shutil.copytree(prom_dir, checked)
+    with open(os.path.join(prom_dir, "prometheus.yml")) as f:
+        text = f.read()
+    with open(os.path.join(checked, "prometheus.yml"), "w") as f:
+        f.write(with_certs(text))
+    rc, out = run(["promtool", "check", "config", os.path.join(checked, "prometheus.yml")])
     found = [int(n) for n in re.findall(r"SUCCESS: (\d+) rules found", out)]
     if rc != 0:
         errors.append(f"promtool check config failed:\n{out}")
@@ -112,13 +134,23 @@ def main(argv):
         errors.append("prometheus.yml: global scrape interval must be 15s, mpc-nodes 10s")
     if [w.get("url") for w in cfg.get("remote_write", [])] != ["http://victoriametrics:8428/api/v1/write"]:
         errors.append("prometheus.yml: remote_write must target http://victoriametrics:8428/api/v1/write")
+    # Issue 16: the MPC nodes' metrics cross the network only over mutual TLS.
+    node_job = jobs.get("mpc-nodes", {})
+    want_tls = {"ca_file": "/run/secrets/tls_ca", "cert_file": "/run/secrets/tls_prometheus_cert",
+                "key_file": "/run/secrets/tls_prometheus_key"}
+    node_tls = node_job.get("tls_config") or {}
+    if node_job.get("scheme") != "https" or {k: node_tls.get(k) for k in want_tls} != want_tls:
+        errors.append(f"prometheus.yml: job mpc-nodes must scrape over https with tls_config {want_tls} "
+                      f"(the compose secrets), got scheme {node_job.get('scheme')!r} tls_config {node_tls}")
+    if node_tls.get("insecure_skip_verify"):
+        errors.append("prometheus.yml: job mpc-nodes must verify the nodes' certificates")
 
     # Multi-host: multi-host/prometheus.yml is this file plus HTTPS with client
-    # certificates for the MPC nodes and node_exporters, nothing else.
+    # certificates for the node_exporters, nothing else.
     mh_targets = os.path.join(stack, "multi-host", "targets")
     with open(os.path.join(stack, "multi-host", "prometheus.yml")) as f:
         mh_cfg = yaml.safe_load(f)
-    tls_jobs = {"mpc-nodes", "node-exporter"}
+    tls_jobs = {"node-exporter"}
     stripped = {**mh_cfg, "scrape_configs": [
         {k: v for k, v in j.items() if not (j["job_name"] in tls_jobs and k in ("scheme", "tls_config"))}
         for j in mh_cfg.get("scrape_configs") or []]}
@@ -126,7 +158,7 @@ def main(argv):
         errors.append("multi-host/prometheus.yml drifted from prometheus/prometheus.yml (they may differ "
                       f"only in scheme/tls_config of {sorted(tls_jobs)})")
     for j in mh_cfg.get("scrape_configs") or []:
-        if j["job_name"] in tls_jobs:
+        if j["job_name"] in tls_jobs | {"mpc-nodes"}:
             tls = j.get("tls_config") or {}
             if j.get("scheme") != "https" or not all(tls.get(k) for k in ("ca_file", "cert_file", "key_file")):
                 errors.append(f"multi-host/prometheus.yml: job {j['job_name']} needs https and a client certificate")
@@ -134,17 +166,10 @@ def main(argv):
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(prom_dir, os.path.join(tmp, "prometheus"), ignore=shutil.ignore_patterns("targets"))
         shutil.copytree(mh_targets, os.path.join(tmp, "prometheus", "targets"))
-        certs = os.path.join(tmp, "certs")
-        rc, out = run([os.path.join(stack, "multi-host", "make-certs.sh"), certs, "mpc-host-1.internal"])
-        if rc != 0:
-            errors.append(f"multi-host/make-certs.sh failed:\n{out}")
         with open(os.path.join(stack, "multi-host", "prometheus.yml")) as f:
             text = f.read()
-        for secret, name in (("tls_ca", "ca.pem"), ("tls_prometheus_cert", "prometheus.pem"),
-                             ("tls_prometheus_key", "prometheus-key.pem")):
-            text = text.replace(f"/run/secrets/{secret}", os.path.join(certs, name))
         with open(os.path.join(tmp, "prometheus", "prometheus.yml"), "w") as f:
-            f.write(text)
+            f.write(with_certs(text))
         rc, out = run(["promtool", "check", "config", os.path.join(tmp, "prometheus", "prometheus.yml")])
         if rc != 0 or "WARNING" in out.upper():
             errors.append(f"multi-host: promtool check config fails or warns:\n{out}")
@@ -169,6 +194,7 @@ def main(argv):
         if rc != 0:
             errors.append(f"blackbox.yml rejected:\n{out}")
 
+    tmp_certs.cleanup()
     if errors:
         print("\n".join(errors), file=sys.stderr)
         return 1

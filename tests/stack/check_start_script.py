@@ -44,7 +44,7 @@ class Case:
         self.tmp = tempfile.mkdtemp(prefix="start-monitoring-")
         self.dir = os.path.join(self.tmp, "stack")
         shutil.copytree(stack, self.dir, ignore=shutil.ignore_patterns("local", ".env", "web-config.yml",
-                                                                  *SECRET_FILES))
+                                                                  "tls", *SECRET_FILES))
         self.state = os.path.join(self.tmp, "state")
         os.mkdir(self.state)
         bindir = os.path.join(self.tmp, "bin")
@@ -69,6 +69,12 @@ class Case:
             with open(os.path.join(self.state, "calls")) as f:
                 calls = f.read()
         return res.returncode, res.stdout + res.stderr, calls
+
+    def make_certs(self):
+        """secrets/tls/ as the README says: the stack's make-certs.sh for node-1..node-5."""
+        subprocess.run([os.path.join(self.dir, "multi-host", "make-certs.sh"),
+                        os.path.join(self.dir, "secrets", "tls"), *(f"node-{i}" for i in range(1, 6))],
+                       check=True, capture_output=True, timeout=60)
 
     def close(self):
         shutil.rmtree(self.tmp)
@@ -113,6 +119,16 @@ def main(argv):
                 f.write("test only 'quoted' $pass\n" if name == "monitoring_password" else "x")
         rc, out, _ = c.run("--bogus")
         expect("unknown option", rc == 1 and "unknown option" in out, f"rc={rc} out={out!r}")
+
+        # Mutual TLS to the MPC nodes: no start without the CA and client certificate.
+        rc, out, calls = c.run()
+        tls_files = ("ca.pem", "prometheus.pem", "prometheus-key.pem")
+        expect("no TLS files", rc == 1 and all(f"secrets/tls/{n}" in out for n in tls_files)
+               and "make-certs.sh" in out, f"must name every missing TLS file and make-certs.sh: rc={rc} out={out!r}")
+        expect("no TLS files", "up -d" not in calls, "must not start without the TLS files")
+        c.make_certs()
+        if os.path.exists(os.path.join(c.state, "calls")):
+            os.remove(os.path.join(c.state, "calls"))
 
         rc, out, calls = c.run()
         expect("first start", rc == 0, f"rc={rc} out={out!r}")

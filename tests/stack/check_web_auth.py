@@ -70,6 +70,7 @@ def main(argv):
         for name in SECRET_FILES:
             with open(os.path.join(c.dir, "secrets", name), "w") as f:
                 f.write(PASSWORD + "\n" if name == "monitoring_password" else "x")
+        c.make_certs()
         rc, out, _ = c.run("--no-wait")
         if rc != 0:
             raise SystemExit(f"start-monitoring.sh failed: {out}")
