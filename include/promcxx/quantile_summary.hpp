@@ -19,7 +19,7 @@
 // Cost: an observation is appended, without a lock, to a small ring owned by
 // the observing thread; batches of 2048 are sorted (radix) and merged into
 // each age bucket's stream gap by gap, not value by value (detail/ckms.hpp).
-// bench/peers_bench.cpp measures it next to a histogram's observe (about 4x).
+// bench/peers_bench.cpp measures it next to a histogram's observe (about 3x).
 // None is ever lost: scrapes drain every ring first, and `_count` is exact.
 // Memory per series: about 21 KB (the batch and 8 rings) plus the streams
 // (typically under 100 tuples of 24 bytes each).
@@ -222,7 +222,7 @@ class quantile_series {
   void observe_at(double v, clock::time_point now) {
     std::lock_guard lock{mutex_};
     drain(now);
-    append(v, now);
+    append(&v, 1, now);
     flush(now);
   }
 
@@ -237,30 +237,54 @@ class quantile_series {
   void observe_locked(double v, std::uint32_t token, lane& l) {
     std::uint32_t unclaimed = 0;
     if (l.owner.load(std::memory_order_relaxed) == 0) l.owner.compare_exchange_strong(unclaimed, token, std::memory_order_relaxed);
-    const auto now = clock::now();
     std::lock_guard lock{mutex_};
-    drain(now);
-    append(v, now);
+    drain(read_clock);
+    append(&v, 1, read_clock);
   }
+
+  /// Stands for "the clock's time when it is needed": most drains never flush.
+  static constexpr clock::time_point read_clock = clock::time_point::min();
 
   void drain(clock::time_point now) {
     for (auto& l : lanes_) {
       const std::uint32_t head = l.head.load(std::memory_order_acquire);
       std::uint32_t tail = l.tail.load(std::memory_order_relaxed);
-      if (head == tail) continue;
-      for (; tail != head; ++tail) append(l.ring[tail % lane_size], now);
+      while (tail != head) {
+        // The contiguous part of the ring, as far as the batch has room.
+        const std::uint32_t at = tail % lane_size;
+        const auto n = std::min<std::size_t>(std::min(head - tail, lane_size - at), batch_size - batched_);
+        append(&l.ring[at], n, now);
+        tail += static_cast<std::uint32_t>(n);
+      }
       l.tail.store(tail, std::memory_order_release);  // the owner may reuse the slots
     }
   }
 
-  void append(double v, clock::time_point now) {
-    ++count_;
-    sum_ += v;
-    batch_[batched_++] = order_key(v);
+  /// Adds values[0, n), n <= batch_size - batched_.
+  void append(const double* values, std::size_t n, clock::time_point now) {
+    // Two partial sums: one running sum would wait on each addition's latency.
+    double even = 0;
+    double odd = 0;
+    std::uint64_t* out = batch_.data() + batched_;
+    std::size_t i = 0;
+    for (; i + 1 < n; i += 2) {
+      even += values[i];
+      odd += values[i + 1];
+      out[i] = order_key(values[i]);
+      out[i + 1] = order_key(values[i + 1]);
+    }
+    if (i < n) {
+      even += values[i];
+      out[i] = order_key(values[i]);
+    }
+    sum_ += even + odd;
+    count_ += n;
+    batched_ += n;
     if (batched_ == batch_size) flush(now);
   }
 
   void flush(clock::time_point now) {
+    if (now == read_clock) now = clock::now();
     rotate(now);
     merge_batch();
   }
