@@ -118,10 +118,15 @@ namespace detail {
 /// thread pool keeps finding the lanes it claimed (see quantile_series).
 class thread_tokens {
  public:
-  [[nodiscard]] static std::uint32_t current() noexcept {
+  /// Given to observations made while the thread exits, after its token went
+  /// back to the pool (from another thread_local's destructor): no lane is
+  /// ever claimed with it, so they take the locked path.
+  static constexpr std::uint32_t exited = 0xffff'ffffu;
+
+  [[nodiscard]] static std::uint32_t current() {
     // Constant-initialized, so reading it costs no guard check on the hot path.
     static thread_local std::uint32_t token = 0;
-    if (token == 0) [[unlikely]] token = claim();
+    if (token == 0) [[unlikely]] token = claim(token);
     return token;
   }
 
@@ -137,15 +142,17 @@ class thread_tokens {
     return *p;
   }
   struct returner {
-    std::uint32_t token = 0;
+    std::uint32_t* slot = nullptr;
     ~returner() {
-      if (token == 0) return;
+      if (slot == nullptr) return;
+      const std::uint32_t token = *slot;
+      *slot = exited;
       auto& p = the_pool();
       std::lock_guard lock{p.mutex};
       p.free.push_back(token);  // the mutex orders this thread's last writes before the next owner's
     }
   };
-  static std::uint32_t claim() {
+  static std::uint32_t claim(std::uint32_t& slot) {
     auto& p = the_pool();
     std::uint32_t t = 0;
     {
@@ -158,7 +165,7 @@ class thread_tokens {
       }
     }
     static thread_local returner r;
-    r.token = t;
+    r.slot = &slot;
     return t;
   }
 };
@@ -236,7 +243,8 @@ class quantile_series {
 
   void observe_locked(double v, std::uint32_t token, lane& l) {
     std::uint32_t unclaimed = 0;
-    if (l.owner.load(std::memory_order_relaxed) == 0) l.owner.compare_exchange_strong(unclaimed, token, std::memory_order_relaxed);
+    if (token != thread_tokens::exited && l.owner.load(std::memory_order_relaxed) == 0)
+      l.owner.compare_exchange_strong(unclaimed, token, std::memory_order_relaxed);
     std::lock_guard lock{mutex_};
     drain(read_clock);
     append(&v, 1, read_clock);

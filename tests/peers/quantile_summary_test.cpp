@@ -275,3 +275,28 @@ TEST_CASE("quantile_summary: a label value that is not valid UTF-8 is bad data")
   CHECK_THROWS_AS((void)s.labels("\xff"), promcxx_test::contract_violation);  // tests make PROMCXX_ASSERT throw
   CHECK(s.rejected() == 1);
 }
+
+namespace {
+// Observes from a thread_local destructor, which may run after the thread's lane token went back to the pool.
+struct observe_at_exit {
+  promcxx::quantile_summary<"peers_exit_seconds", "Exit check.", promcxx::objectives<0.5, 0.05>>* s = nullptr;
+  ~observe_at_exit() {
+    if (s != nullptr) s->observe(1);
+  }
+};
+} // namespace
+
+TEST_CASE("quantile_summary: observations made while a thread exits are counted, and its lane passes to the next thread") {
+  promcxx::registry reg;
+  promcxx::quantile_summary<"peers_exit_seconds", "Exit check.", promcxx::objectives<0.5, 0.05>> s{reg};
+  constexpr int threads = 6;
+  for (int t = 0; t < threads; ++t) {
+    std::thread worker{[&] {
+      thread_local observe_at_exit guard;
+      guard.s = &s;
+      for (int i = 0; i < 100; ++i) s.observe(1);
+    }};
+    worker.join();
+  }
+  CHECK(s.read().count == threads * 101);
+}
