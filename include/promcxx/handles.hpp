@@ -90,8 +90,8 @@ struct binade_search {
 };
 
 template <std::size_t N>
+  requires(N < 255)  // bound indexes are bytes; bucket_index_of uses the table below that only
 consteval binade_search<N> make_binade_search(const std::array<double, N>& bounds) {
-  static_assert(N < 255, "binade_search: bound indexes are bytes");
   binade_search<N> s;
   for (std::size_t i = 0; i < N; ++i) s.bounds_then_inf[i] = bounds[i];
   s.bounds_then_inf[N] = std::numeric_limits<double>::infinity();

@@ -166,13 +166,32 @@ class registry_http_handler final : public http_handler {
   std::shared_ptr<tls_self_metrics> tls_metrics_;
 };
 
+/// What is wrong with the options before anything starts; empty when nothing is.
+/// One list for both paths: the constructor throws it, http_server::start returns it.
+inline std::string options_problem(const http_server_options& options) {
+  if (options.tls.cert_file.empty() && (!options.tls.key_file.empty() || !options.tls.client_ca_file.empty()))
+    return "promcxx::http_server: tls.key_file and tls.client_ca_file need tls.cert_file";
+#if !PROMCXX_HAS_OPENSSL
+  if (!options.tls.cert_file.empty())
+    return "promcxx::http_server: tls.cert_file is set but promcxx was built without OpenSSL "
+           "(link promcxx_tls_dep, which defines PROMCXX_HAS_OPENSSL=1)";
+#endif
+  if (!options.basic_auth_users.empty()) {
+    if (!options.basic_auth_user.empty() || !options.basic_auth_password.empty())
+      return "promcxx::http_server: give basic_auth_users or basic_auth_user/password, not both";
+#if !(PROMCXX_HAS_CRYPT && PROMCXX_HAS_OPENSSL)
+    return "promcxx::http_server: basic_auth_users needs libcrypt and OpenSSL "
+           "(link promcxx_tls_dep, which defines PROMCXX_HAS_CRYPT=1 and PROMCXX_HAS_OPENSSL=1)";
+#endif
+  }
+  if (options.basic_auth_user.find(':') != std::string::npos)
+    return "promcxx::http_server: basic_auth_user must not contain ':' (RFC 7617)";
+  return {};
+}
+
 inline std::unique_ptr<http_secure_transport> make_tls_transport(const http_server_options& options,
                                                                  registry_http_handler& handler) {
-  if (options.tls.cert_file.empty()) {
-    if (!options.tls.key_file.empty() || !options.tls.client_ca_file.empty())
-      throw std::invalid_argument("promcxx::http_server: tls.key_file and tls.client_ca_file need tls.cert_file");
-    return nullptr;
-  }
+  if (options.tls.cert_file.empty()) return nullptr;
 #if PROMCXX_HAS_OPENSSL
   auto& metrics = handler.enable_tls_metrics();
   return std::make_unique<tls_transport>(options.tls, [&metrics](const tls_reload_report& report) {
@@ -184,20 +203,16 @@ inline std::unique_ptr<http_secure_transport> make_tls_transport(const http_serv
   });
 #else
   static_cast<void>(handler);
-  throw std::invalid_argument("promcxx::http_server: tls.cert_file is set but promcxx was built without OpenSSL "
-                              "(link promcxx_tls_dep, which defines PROMCXX_HAS_OPENSSL=1)");
+  return nullptr;  // options_problem() refused this before
 #endif
 }
 
 inline std::unique_ptr<http_authenticator> make_authenticator(const http_server_options& options) {
   if (options.basic_auth_users.empty()) return nullptr;
-  if (!options.basic_auth_user.empty() || !options.basic_auth_password.empty())
-    throw std::invalid_argument("promcxx::http_server: give basic_auth_users or basic_auth_user/password, not both");
 #if PROMCXX_HAS_CRYPT && PROMCXX_HAS_OPENSSL
   return std::make_unique<bcrypt_authenticator>(options.basic_auth_users);
 #else
-  throw std::invalid_argument("promcxx::http_server: basic_auth_users needs libcrypt and OpenSSL "
-                              "(link promcxx_tls_dep, which defines PROMCXX_HAS_CRYPT=1 and PROMCXX_HAS_OPENSSL=1)");
+  return nullptr;  // options_problem() refused this before
 #endif
 }
 
@@ -209,8 +224,6 @@ inline http_engine_config to_engine_config(const http_server_options& options) {
   config.read_timeout = options.read_timeout;
   config.idle_timeout = options.idle_timeout;
   if (!options.basic_auth_user.empty() || !options.basic_auth_password.empty()) {
-    if (options.basic_auth_user.find(':') != std::string::npos)
-      throw std::invalid_argument("promcxx::http_server: basic_auth_user must not contain ':' (RFC 7617)");
     config.basic_auth = options.basic_auth_user + ':' + options.basic_auth_password;
     std::fprintf(stderr, "promcxx::http_server: warning: basic_auth_password is a plaintext password; "
                          "use basic_auth_users with a bcrypt hash\n");
@@ -222,14 +235,34 @@ inline http_engine_config to_engine_config(const http_server_options& options) {
 
 /// Serves a registry over HTTP on a background thread from construction until
 /// stop() or destruction. Throws std::invalid_argument for bad options and
-/// std::system_error when the address cannot be bound (both name the address).
+/// std::system_error when the address cannot be bound (both name the address);
+/// http_server::start reports the same errors without exceptions.
 class http_server {
  public:
-  explicit http_server(const http_server_options& options = {})
-      : handler_(options.registry != nullptr ? *options.registry : default_registry()),
-        tls_(detail::make_tls_transport(options, handler_)),
-        authenticator_(detail::make_authenticator(options)),
-        engine_(options.listen, engine_config(options), handler_) {}
+  explicit http_server(const http_server_options& options = {}) : http_server(checked(options), nullptr) {}
+
+  /// Starts a server, or returns null with the reason in `error` (bad options, an
+  /// address that cannot be bound), in builds with and without exceptions alike.
+  [[nodiscard]] static std::unique_ptr<http_server> start(const http_server_options& options, std::string& error) {
+    error = detail::options_problem(options);
+    if (!error.empty()) return nullptr;
+    detail::start_failure failure;
+    std::unique_ptr<http_server> server;
+#if defined(__cpp_exceptions)
+    try {
+      server.reset(new http_server(options, &failure));
+    } catch (const std::exception& e) {  // credentials that cannot be loaded, out of memory, no thread
+      error = e.what();
+      return nullptr;
+    }
+#else
+    server.reset(new http_server(options, &failure));
+#endif
+    if (failure.message.empty()) return server;
+    error = failure.message;
+    if (failure.error != 0) error += ": " + std::generic_category().message(failure.error);
+    return nullptr;
+  }
 
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;
@@ -252,6 +285,18 @@ class http_server {
   [[nodiscard]] std::string tls_error() const { return tls_ != nullptr ? tls_->last_error() : std::string{}; }
 
  private:
+  http_server(const http_server_options& options, detail::start_failure* failure)
+      : handler_(options.registry != nullptr ? *options.registry : default_registry()),
+        tls_(detail::make_tls_transport(options, handler_)),
+        authenticator_(detail::make_authenticator(options)),
+        engine_(options.listen, engine_config(options), handler_, failure) {}
+
+  static const http_server_options& checked(const http_server_options& options) {
+    if (const std::string problem = detail::options_problem(options); !problem.empty())
+      PROMCXX_THROW(std::invalid_argument(problem));
+    return options;
+  }
+
   detail::http_engine_config engine_config(const http_server_options& options) const {
     auto config = detail::to_engine_config(options);
     config.tls = tls_.get();

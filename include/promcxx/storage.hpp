@@ -59,7 +59,7 @@ inline constexpr std::uint32_t cells_per_directory = cells_per_page * pages_per_
 inline constexpr std::uint32_t max_cells = PROMCXX_MAX_CELLS;
 inline constexpr std::uint32_t directory_count = (max_cells + cells_per_directory - 1) / cells_per_directory;
 static_assert(max_cells % cells_per_page == 0, "PROMCXX_MAX_CELLS: must be a multiple of 64 cells (one page)");
-static_assert(directory_count <= 4096, "PROMCXX_MAX_CELLS: at most 2^30 cells");
+static_assert(directory_count <= 4096, "PROMCXX_MAX_CELLS: at most 2^27 cells (4096 directories of 2^15)");
 
 /// Cell index 0 is never handed out: a series whose cells could not be
 /// allocated writes there, and nobody reads it.

@@ -3,6 +3,8 @@
 
 #include "support.hpp"
 
+#include <promcxx/http_server.hpp>
+
 #include <csignal>  // kill, sigtimedwait
 #include <system_error>
 
@@ -155,4 +157,36 @@ TEST_CASE("lifecycle: the responder thread leaves process signals to the applica
     CHECK(sigtimedwait(&usr1, nullptr, &limit) == SIGUSR1);
   }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+TEST_CASE("lifecycle: http_server::start reports bad options and a taken port instead of throwing") {
+  fake_server first;
+  std::string error;
+  promcxx::http_server_options options;
+  options.listen = "127.0.0.1:" + std::to_string(first.port());
+  CHECK(promcxx::http_server::start(options, error) == nullptr);
+  CHECK(error.find("cannot listen on " + options.listen) != std::string::npos);
+  CHECK(error.find(std::make_error_code(std::errc::address_in_use).message()) != std::string::npos);
+
+  options.listen = "127.0.0.1";
+  CHECK(promcxx::http_server::start(options, error) == nullptr);
+  CHECK(error.find("bad listen address") != std::string::npos);
+
+  options.listen = "127.0.0.1:0";
+  options.path = "metrics";
+  CHECK(promcxx::http_server::start(options, error) == nullptr);
+  CHECK(error.find("path must start with '/'") != std::string::npos);
+
+  options.path = "/metrics";
+  options.basic_auth_user = "a:b";
+  CHECK(promcxx::http_server::start(options, error) == nullptr);
+  CHECK(error.find("basic_auth_user must not contain ':'") != std::string::npos);
+
+  options.basic_auth_user.clear();
+  auto server = promcxx::http_server::start(options, error);
+  REQUIRE(server != nullptr);
+  CHECK(error.empty());
+  const auto r = fetch(server->port(), get_request("/metrics"));
+  REQUIRE(r);
+  CHECK(r->status == 200);
 }

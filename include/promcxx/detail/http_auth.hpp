@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../config.hpp"  // PROMCXX_THROW
 #include "http_encoding.hpp"
 #include "http_engine.hpp"
 
@@ -56,15 +57,15 @@ class bcrypt_authenticator final : public http_authenticator {
       : users_(users.begin(), users.end()), crypt_(std::make_unique<crypt_data>()) {
     for (const auto& [user, hash] : users_) {
       if (user.empty() || user.find(':') != std::string::npos)
-        throw std::invalid_argument("promcxx::http_server: basic_auth_users: user name \"" + user +
-                                    "\" must be non-empty and must not contain ':' (RFC 7617)");
+        PROMCXX_THROW(std::invalid_argument("promcxx::http_server: basic_auth_users: user name \"" + user +
+                                            "\" must be non-empty and must not contain ':' (RFC 7617)"));
       if (!is_bcrypt_hash(hash))
-        throw std::invalid_argument("promcxx::http_server: basic_auth_users[\"" + user +
-                                    "\"] is not a bcrypt hash (\"$2b$10$...\", 60 characters); plaintext "
-                                    "passwords are not accepted here");
+        PROMCXX_THROW(std::invalid_argument("promcxx::http_server: basic_auth_users[\"" + user +
+                                            "\"] is not a bcrypt hash (\"$2b$10$...\", 60 characters); plaintext "
+                                            "passwords are not accepted here"));
     }
     if (RAND_bytes(cache_key_.data(), static_cast<int>(cache_key_.size())) != 1)
-      throw std::runtime_error("promcxx::http_server: RAND_bytes failed");
+      PROMCXX_THROW(std::runtime_error("promcxx::http_server: RAND_bytes failed"));
     // Unknown users are checked against this hash too, so timing does not reveal which users exist.
     if (!users_.empty()) dummy_hash_ = users_.front().second;
   }

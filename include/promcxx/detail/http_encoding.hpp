@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "../config.hpp"  // PROMCXX_THROW
 #include "accept.hpp"
 #include "http_parser.hpp"
 
@@ -111,15 +112,15 @@ class gzip_compressor {
 
   /// Compresses `in` into `out` (cleared first, capacity reused).
   void compress(std::string_view in, std::string& out) {
-    if (in.size() >= UINT_MAX / 2) throw std::length_error("promcxx: body too large for gzip");
+    if (in.size() >= UINT_MAX / 2) PROMCXX_THROW(std::length_error("promcxx: body too large for gzip"));
     if (!initialized_) {
       // 15 + 16: 32 KiB window with a gzip (not zlib) wrapper; level 1 because
       // scrapes are frequent and exposition text compresses well even at level 1.
       if (deflateInit2(&stream_, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        throw std::bad_alloc();
+        PROMCXX_THROW(std::bad_alloc());
       initialized_ = true;
     } else if (deflateReset(&stream_) != Z_OK) {
-      throw std::runtime_error("promcxx: deflateReset failed");
+      PROMCXX_THROW(std::runtime_error("promcxx: deflateReset failed"));
     }
     out.resize(deflateBound(&stream_, static_cast<uLong>(in.size())));
     // zlib's API is not const-correct unless ZLIB_CONST is set before <zlib.h>.
@@ -128,7 +129,7 @@ class gzip_compressor {
     stream_.next_out = reinterpret_cast<Bytef*>(out.data());
     stream_.avail_out = static_cast<uInt>(out.size());
     // deflateBound guarantees one Z_FINISH call suffices.
-    if (deflate(&stream_, Z_FINISH) != Z_STREAM_END) throw std::runtime_error("promcxx: deflate failed");
+    if (deflate(&stream_, Z_FINISH) != Z_STREAM_END) PROMCXX_THROW(std::runtime_error("promcxx: deflate failed"));
     out.resize(static_cast<std::size_t>(stream_.total_out));
   }
 

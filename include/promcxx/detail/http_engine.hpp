@@ -208,20 +208,18 @@ struct http_connection {
 class http_engine {
  public:
   /// Binds `listen` ("host:port"), then serves on a background thread until stop().
+  /// Throws std::invalid_argument for bad options, std::system_error when it cannot bind.
   http_engine(std::string_view listen, http_engine_config config, http_handler& handler)
+      : http_engine(listen, std::move(config), handler, nullptr) {}
+
+  /// The same, but a failure to start goes to `*report` when it is not null (the
+  /// engine then serves nothing): the path without exceptions.
+  http_engine(std::string_view listen, http_engine_config config, http_handler& handler, start_failure* report)
       : config_(std::move(config)), handler_(handler) {
-    validate_config();
-    // Deadlines are steady_clock time points: keep huge timeouts from overflowing them.
-    config_.read_timeout = std::min(config_.read_timeout, max_timeout);
-    config_.idle_timeout = std::min(config_.idle_timeout, max_timeout);
-    const auto address = parse_listen_address(listen);
-    listen_fd_ = listen_on(address, listen, SOMAXCONN);
-    port_ = local_port(listen_fd_.get());
-    if (const char* failed = poller_.open()) throw_socket_error(errno, failed, listen);
-    if (!poller_.add(listen_fd_.get(), http_poller::in, &listen_tag_))
-      throw_socket_error(errno, "cannot watch the listening socket for", listen);
-    scratch_.resize(16 * 1024);
-    thread_ = std::thread([this] { run(); });
+    start_failure failure;
+    if (start(listen, failure)) return;
+    if (report == nullptr) raise(failure);
+    *report = std::move(failure);
   }
 
   http_engine(const http_engine&) = delete;
@@ -249,15 +247,38 @@ class http_engine {
   static constexpr auto linger_limit = std::chrono::milliseconds{2000};
   static constexpr auto max_timeout = std::chrono::milliseconds{std::chrono::hours{24 * 365}};
 
-  void validate_config() const {
+  bool start(std::string_view listen, start_failure& failure) {
+    if (!valid_config(failure)) return false;
+    // Deadlines are steady_clock time points: keep huge timeouts from overflowing them.
+    config_.read_timeout = std::min(config_.read_timeout, max_timeout);
+    config_.idle_timeout = std::min(config_.idle_timeout, max_timeout);
+    socket_address address;
+    if (!parse_listen_address(listen, address, failure)) return false;
+    listen_fd_ = listen_on(address, listen, SOMAXCONN, failure);
+    if (!listen_fd_) return false;
+    port_ = local_port(listen_fd_.get(), listen, failure);
+    if (port_ == 0) return false;
+    if (const char* failed = poller_.open()) return socket_failure(errno, failed, listen, failure);
+    if (!poller_.add(listen_fd_.get(), http_poller::in, &listen_tag_))
+      return socket_failure(errno, "cannot watch the listening socket for", listen, failure);
+    scratch_.resize(16 * 1024);
+    thread_ = std::thread([this] { run(); });
+    return true;
+  }
+
+  bool valid_config(start_failure& failure) const {
+    failure.error = 0;
     if (config_.path.empty() || config_.path.front() != '/')
-      throw std::invalid_argument("promcxx::http_server: path must start with '/', got \"" + config_.path + "\"");
-    if (!config_.health_path.empty() && config_.health_path.front() != '/')
-      throw std::invalid_argument("promcxx::http_server: health_path must be empty or start with '/'");
-    if (config_.max_connections == 0)
-      throw std::invalid_argument("promcxx::http_server: max_connections must be at least 1");
-    if (config_.read_timeout.count() <= 0 || config_.idle_timeout.count() <= 0)
-      throw std::invalid_argument("promcxx::http_server: timeouts must be positive");
+      failure.message = "promcxx::http_server: path must start with '/', got \"" + config_.path + "\"";
+    else if (!config_.health_path.empty() && config_.health_path.front() != '/')
+      failure.message = "promcxx::http_server: health_path must be empty or start with '/'";
+    else if (config_.max_connections == 0)
+      failure.message = "promcxx::http_server: max_connections must be at least 1";
+    else if (config_.read_timeout.count() <= 0 || config_.idle_timeout.count() <= 0)
+      failure.message = "promcxx::http_server: timeouts must be positive";
+    else
+      return true;
+    return false;
   }
 
   void run() noexcept {
@@ -319,9 +340,9 @@ class http_engine {
   // Per-connection failures (allocation, a throwing handler) close that connection only.
   template <class F>
   void guarded(http_connection& c, F&& f) noexcept {
-    try {
+    PROMCXX_TRY {
       f();
-    } catch (...) {
+    } PROMCXX_CATCH_ALL {
       close_connection(c);
     }
   }
@@ -369,7 +390,7 @@ class http_engine {
       unique_fd owned{fd};
       const bool reject = active_ >= config_.max_connections;
       if (reject && rejected_ >= config_.max_connections) continue;  // dropped: beyond both limits
-      try {
+      PROMCXX_TRY {
         auto c = std::make_unique<http_connection>();
         c->fd = std::move(owned);
         c->rejected = reject;
@@ -384,7 +405,7 @@ class http_engine {
         refresh_deadline(*c, now);
         connections_.push_back(std::move(c));
         ++(reject ? rejected_ : active_);
-      } catch (...) {
+      } PROMCXX_CATCH_ALL {
         return;  // out of memory: drop this one (owned closes it)
       }
     }
@@ -555,9 +576,9 @@ class http_engine {
 
   void respond_metrics(http_connection& c, bool close, bool head, http_clock::time_point start) {
     std::string_view content_type;
-    try {
+    PROMCXX_TRY {
       content_type = handler_.render(c.request.has_accept ? c.request.accept : std::string_view{}, body_);
-    } catch (...) {
+    } PROMCXX_CATCH_ALL {
       respond_status(c, 500, {}, close, head);  // a failing collector must not kill the server
       return;
     }

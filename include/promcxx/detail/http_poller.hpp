@@ -139,10 +139,10 @@ class http_poller {
   }
 
   bool add(socket_handle fd, std::uint32_t events, void* tag) noexcept {
-    try {
+    PROMCXX_TRY {
       fds_.push_back(http_poll_entry{fd, static_cast<short>(events), 0});
       tags_.push_back(tag);
-    } catch (...) {
+    } PROMCXX_CATCH_ALL {
       if (fds_.size() > tags_.size()) fds_.pop_back();
       errno = ENOMEM;
       return false;

@@ -14,6 +14,8 @@
 #include <system_error>
 #include <utility>   // std::exchange
 
+#include "../config.hpp"  // PROMCXX_THROW
+
 #if defined(_WIN32)
 // windows.h (pulled in by winsock2.h) defines min/max macros that break std::min.
 #ifndef NOMINMAX
@@ -169,14 +171,31 @@ struct socket_address {
   socklen_t length = 0;
 };
 
-[[noreturn]] inline void throw_bad_listen_address(std::string_view text, const char* why) {
-  throw std::invalid_argument("promcxx::http_server: bad listen address \"" + std::string(text) + "\": " + why +
-                              " (expected \"host:port\" with an IPv4 address, \"[IPv6]:port\", "
-                              "\"localhost:port\" or \":port\" for all IPv4 interfaces)");
+/// Why the responder could not start: bad options (error 0) or a system call
+/// that failed (its errno). The message names the option or the address.
+struct start_failure {
+  int error = 0;
+  std::string message;
+};
+
+/// Throws what the failure describes: std::invalid_argument for bad options,
+/// std::system_error for a failed system call (PROMCXX_THROW: aborts with the
+/// message when exceptions are disabled; http_server::start reports instead).
+[[noreturn]] inline void raise(const start_failure& failure) {
+  if (failure.error == 0) PROMCXX_THROW(std::invalid_argument(failure.message));
+  PROMCXX_THROW(std::system_error(failure.error, std::generic_category(), failure.message));
+}
+
+inline bool bad_listen_address(std::string_view text, const char* why, start_failure& failure) {
+  failure.error = 0;
+  failure.message = "promcxx::http_server: bad listen address \"" + std::string(text) + "\": " + why +
+                    " (expected \"host:port\" with an IPv4 address, \"[IPv6]:port\", "
+                    "\"localhost:port\" or \":port\" for all IPv4 interfaces)";
+  return false;
 }
 
 /// Parses "127.0.0.1:9464", "[::1]:0", "localhost:8080", ":9464" (numeric only: no DNS).
-inline socket_address parse_listen_address(std::string_view text) {
+inline bool parse_listen_address(std::string_view text, socket_address& out, start_failure& failure) {
 #if defined(_WIN32)
   static_cast<void>(winsock_started());  // inet_pton is a WinSock call too
 #endif
@@ -185,37 +204,37 @@ inline socket_address parse_listen_address(std::string_view text) {
   bool v6 = false;
   if (!text.empty() && text.front() == '[') {
     const auto close = text.find(']');
-    if (close == std::string_view::npos) throw_bad_listen_address(text, "missing ']'");
+    if (close == std::string_view::npos) return bad_listen_address(text, "missing ']'", failure);
     if (close + 1 >= text.size() || text[close + 1] != ':')
-      throw_bad_listen_address(text, "missing \":port\" after ']'");
+      return bad_listen_address(text, "missing \":port\" after ']'", failure);
     host.assign(text.substr(1, close - 1));
     port_text = text.substr(close + 2);
     v6 = true;
   } else {
     const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) throw_bad_listen_address(text, "missing \":port\"");
+    if (colon == std::string_view::npos) return bad_listen_address(text, "missing \":port\"", failure);
     host.assign(text.substr(0, colon));
     port_text = text.substr(colon + 1);
     if (host.find(':') != std::string::npos)
-      throw_bad_listen_address(text, "IPv6 addresses must be written in brackets");
+      return bad_listen_address(text, "IPv6 addresses must be written in brackets", failure);
     if (host.empty()) host = "0.0.0.0";
     if (host == "localhost") host = "127.0.0.1";
   }
-  if (port_text.empty() || port_text.size() > 5) throw_bad_listen_address(text, "bad port");
+  if (port_text.empty() || port_text.size() > 5) return bad_listen_address(text, "bad port", failure);
   unsigned port = 0;
   for (const char c : port_text) {
-    if (c < '0' || c > '9') throw_bad_listen_address(text, "bad port");
+    if (c < '0' || c > '9') return bad_listen_address(text, "bad port", failure);
     port = port * 10 + static_cast<unsigned>(c - '0');
   }
-  if (port > 65535) throw_bad_listen_address(text, "port out of range");
+  if (port > 65535) return bad_listen_address(text, "port out of range", failure);
 
-  socket_address out;
+  out = socket_address{};
   if (v6) {
     sockaddr_in6 a{};
     a.sin6_family = AF_INET6;
     a.sin6_port = htons(static_cast<std::uint16_t>(port));
     if (inet_pton(AF_INET6, host.c_str(), &a.sin6_addr) != 1)
-      throw_bad_listen_address(text, "not a numeric IPv6 address");
+      return bad_listen_address(text, "not a numeric IPv6 address", failure);
     std::memcpy(&out.storage, &a, sizeof a);
     out.length = sizeof a;
   } else {
@@ -223,65 +242,82 @@ inline socket_address parse_listen_address(std::string_view text) {
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<std::uint16_t>(port));
     if (inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1)
-      throw_bad_listen_address(text, "not a numeric IPv4 address");
+      return bad_listen_address(text, "not a numeric IPv4 address", failure);
     std::memcpy(&out.storage, &a, sizeof a);
     out.length = sizeof a;
   }
+  return true;
+}
+
+inline socket_address parse_listen_address(std::string_view text) {
+  socket_address out;
+  start_failure failure;
+  if (!parse_listen_address(text, out, failure)) raise(failure);
   return out;
 }
 
-[[noreturn]] inline void throw_socket_error(int error, std::string_view what, std::string_view address) {
-  throw std::system_error(error, std::generic_category(),
-                          "promcxx::http_server: " + std::string(what) + " " + std::string(address));
+/// Records a failed system call (errno `error`) on `address`.
+inline bool socket_failure(int error, std::string_view what, std::string_view address, start_failure& failure) {
+  failure.error = error;
+  failure.message = "promcxx::http_server: " + std::string(what) + " " + std::string(address);
+  return false;
 }
 
-/// Creates a non-blocking listening socket; throws std::system_error naming the address.
-inline unique_fd listen_on(const socket_address& address, std::string_view text, int backlog) {
+[[noreturn]] inline void throw_socket_error(int error, std::string_view what, std::string_view address) {
+  start_failure failure;
+  socket_failure(error, what, address, failure);
+  raise(failure);
+}
+
+/// Creates a non-blocking listening socket; an empty unique_fd and `failure` naming the address when it cannot.
+inline unique_fd listen_on(const socket_address& address, std::string_view text, int backlog, start_failure& failure) {
 #if defined(_WIN32)
-  if (!winsock_started()) throw_socket_error(errno, "WSAStartup failed for", text);
+  if (!winsock_started()) { socket_failure(errno, "WSAStartup failed for", text, failure); return {}; }
   unique_fd fd{::socket(address.storage.ss_family, SOCK_STREAM, IPPROTO_TCP)};
   if (!fd) set_errno_from_wsa();
-  if (!fd || !set_nonblocking_cloexec(fd.get())) throw_socket_error(errno, "cannot create a socket for", text);
+  if (!fd || !set_nonblocking_cloexec(fd.get())) { socket_failure(errno, "cannot create a socket for", text, failure); return {}; }
   // Not SO_REUSEADDR: on Windows it lets another process take over a bound port, and
   // TIME_WAIT does not block a restart there. Exclusive use refuses such a takeover.
   const int one = 1;
   if (::setsockopt(fd.get(), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&one), sizeof one) != 0) {
     set_errno_from_wsa();
-    throw_socket_error(errno, "setsockopt(SO_EXCLUSIVEADDRUSE) failed for", text);
+    { socket_failure(errno, "setsockopt(SO_EXCLUSIVEADDRUSE) failed for", text, failure); return {}; }
   }
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), static_cast<int>(address.length)) != 0 ||
       ::listen(fd.get(), backlog) != 0) {
     set_errno_from_wsa();
-    throw_socket_error(errno, "cannot listen on", text);
+    { socket_failure(errno, "cannot listen on", text, failure); return {}; }
   }
   return fd;
 #else
 #if defined(SOCK_NONBLOCK)
   unique_fd fd{::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
-  if (!fd) throw_socket_error(errno, "cannot create a socket for", text);
+  if (!fd) { socket_failure(errno, "cannot create a socket for", text, failure); return {}; }
 #else
   unique_fd fd{::socket(address.storage.ss_family, SOCK_STREAM, 0)};  // macOS: no SOCK_NONBLOCK
-  if (!fd || !set_nonblocking_cloexec(fd.get())) throw_socket_error(errno, "cannot create a socket for", text);
+  if (!fd || !set_nonblocking_cloexec(fd.get())) { socket_failure(errno, "cannot create a socket for", text, failure); return {}; }
 #endif
   const int one = 1;
   // Restarting the process must not wait for TIME_WAIT of the previous run's connections.
   if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
-    throw_socket_error(errno, "setsockopt(SO_REUSEADDR) failed for", text);
+    { socket_failure(errno, "setsockopt(SO_REUSEADDR) failed for", text, failure); return {}; }
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) != 0)
-    throw_socket_error(errno, "cannot listen on", text);
-  if (::listen(fd.get(), backlog) != 0) throw_socket_error(errno, "cannot listen on", text);
+    { socket_failure(errno, "cannot listen on", text, failure); return {}; }
+  if (::listen(fd.get(), backlog) != 0) { socket_failure(errno, "cannot listen on", text, failure); return {}; }
   return fd;
 #endif
 }
 
-inline std::uint16_t local_port(socket_handle fd) {
+/// The port `fd` is bound to, or 0 and `failure` when getsockname fails.
+inline std::uint16_t local_port(socket_handle fd, std::string_view text, start_failure& failure) {
   sockaddr_storage storage{};
   socklen_t length = sizeof storage;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) {
 #if defined(_WIN32)
     set_errno_from_wsa();
 #endif
-    throw std::system_error(errno, std::generic_category(), "promcxx::http_server: getsockname");
+    socket_failure(errno, "getsockname failed for", text, failure);
+    return 0;
   }
   if (storage.ss_family == AF_INET6) {
     sockaddr_in6 a{};

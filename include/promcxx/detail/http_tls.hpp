@@ -228,7 +228,7 @@ class tls_transport final : public http_secure_transport {
     std::string error;
     stamps_ = current_stamps();
     auto ctx = build(error);
-    if (!ctx) throw std::invalid_argument("promcxx::http_server: tls: " + error);
+    if (!ctx) PROMCXX_THROW(std::invalid_argument("promcxx::http_server: tls: " + error));
     not_after_ = tls_not_after_seconds(SSL_CTX_get0_certificate(ctx.get()));
     ctx_ = std::move(ctx);
     if (options_.reload_check_interval.count() > 0) next_poll_ = http_clock::now() + options_.reload_check_interval;
@@ -241,9 +241,9 @@ class tls_transport final : public http_secure_transport {
       const std::lock_guard lock{mutex_};
       ssl = SSL_new(ctx_.get());  // takes its own reference on the context
     }
-    if (ssl == nullptr) throw std::bad_alloc();
+    if (ssl == nullptr) PROMCXX_THROW(std::bad_alloc());
     auto session = std::make_unique<tls_session>(ssl, fd);  // owns ssl from here on
-    if (SSL_set_fd(ssl, fd) != 1) throw std::bad_alloc();
+    if (SSL_set_fd(ssl, fd) != 1) PROMCXX_THROW(std::bad_alloc());
     SSL_set_accept_state(ssl);
     return session;
   }
@@ -254,7 +254,7 @@ class tls_transport final : public http_secure_transport {
 
   void poll(http_clock::time_point now) noexcept override {
     next_poll_ = now + options_.reload_check_interval;
-    try {
+    PROMCXX_TRY {
       const auto stamps = current_stamps();
       bool changed = false;
       {
@@ -262,7 +262,7 @@ class tls_transport final : public http_secure_transport {
         changed = stamps != stamps_;
       }
       if (changed) static_cast<void>(reload());
-    } catch (...) {  // out of memory while reloading: keep serving with what we have
+    } PROMCXX_CATCH_ALL {  // out of memory while reloading: keep serving with what we have
     }
   }
 
@@ -306,16 +306,16 @@ class tls_transport final : public http_secure_transport {
  private:
   void validate() const {
     if (options_.key_file.empty())
-      throw std::invalid_argument("promcxx::http_server: tls: key_file is required with cert_file");
+      PROMCXX_THROW(std::invalid_argument("promcxx::http_server: tls: key_file is required with cert_file"));
     if (options_.min_version != "1.2" && options_.min_version != "1.3")
-      throw std::invalid_argument("promcxx::http_server: tls: min_version must be \"1.2\" or \"1.3\", got \"" +
-                                  options_.min_version + "\"");
+      PROMCXX_THROW(std::invalid_argument("promcxx::http_server: tls: min_version must be \"1.2\" or \"1.3\", got \"" +
+                                          options_.min_version + "\""));
     if (options_.handshake_timeout.count() <= 0)
-      throw std::invalid_argument("promcxx::http_server: tls: handshake_timeout must be positive");
+      PROMCXX_THROW(std::invalid_argument("promcxx::http_server: tls: handshake_timeout must be positive"));
     if (options_.reload_check_interval.count() < 0)
-      throw std::invalid_argument("promcxx::http_server: tls: reload_check_interval must not be negative");
+      PROMCXX_THROW(std::invalid_argument("promcxx::http_server: tls: reload_check_interval must not be negative"));
     if (!options_.allowed_client_names.empty() && options_.client_ca_file.empty())
-      throw std::invalid_argument("promcxx::http_server: tls: allowed_client_names needs client_ca_file");
+      PROMCXX_THROW(std::invalid_argument("promcxx::http_server: tls: allowed_client_names needs client_ca_file"));
   }
 
   [[nodiscard]] std::array<tls_file_stamp, 3> current_stamps() const noexcept {

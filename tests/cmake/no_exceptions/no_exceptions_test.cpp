@@ -1,5 +1,6 @@
 // The core and the encoders built with -fno-exceptions (issue 14): metrics
-// update, collect and encode; a broken contract that throws elsewhere prints
+// update, collect and encode, the HTTP responder starts (errors reported, not
+// thrown) and serves; a broken contract that throws elsewhere prints
 // its message and aborts here (PROMCXX_THROW), checked in a child process.
 #define DOCTEST_CONFIG_NO_EXCEPTIONS_BUT_WITH_ALL_ASSERTS
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
@@ -7,12 +8,16 @@
 
 #include <promcxx/core.hpp>
 #include <promcxx/exposition.hpp>
+#include <promcxx/http_server.hpp>
 #include <promcxx/process_collector.hpp>
 
 #if defined(__cpp_exceptions)
 #error "build this test with -fno-exceptions"
 #endif
 
+#include <arpa/inet.h>  // htons
+#include <netinet/in.h>  // sockaddr_in
+#include <sys/socket.h>  // a loopback scrape
 #include <sys/wait.h>  // waitpid
 #include <unistd.h>    // fork, pipe, dup2
 
@@ -82,4 +87,37 @@ TEST_CASE("no-exceptions: try_define reports a broken rule or a clash instead of
   std::string text;
   promcxx::render(r, promcxx::exposition_format::text_0_0_4, text);
   CHECK(text.find("nx_jobs_total 1\n") != std::string::npos);
+}
+
+TEST_CASE("no-exceptions: http_server::start reports start-up errors and serves") {
+  std::string error;
+  promcxx::http_server_options options;
+  options.listen = "127.0.0.1:0";
+  options.path = "no-slash";
+  CHECK(promcxx::http_server::start(options, error) == nullptr);
+  CHECK(error.find("path must start with '/'") != std::string::npos);
+  options.path = "/metrics";
+  auto server = promcxx::http_server::start(options, error);
+  REQUIRE(server != nullptr);
+  CHECK(error.empty());
+  options.listen = "127.0.0.1:" + std::to_string(server->port());
+  CHECK(promcxx::http_server::start(options, error) == nullptr);  // the port is taken
+  CHECK(error.find("cannot listen on " + options.listen) != std::string::npos);
+
+  // A real scrape over loopback.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(server->port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+  const std::string request = "GET /metrics HTTP/1.0\r\n\r\n";
+  REQUIRE(::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+  std::string response;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) response.append(buffer, static_cast<std::size_t>(n));
+  ::close(fd);
+  CHECK(response.starts_with("HTTP/1.1 200"));
+  CHECK(response.find("nx_requests_total{code=\"200\"}") != std::string::npos);
 }
