@@ -171,17 +171,21 @@ class shared_pages {
     if (page == nullptr) [[unlikely]] page = make(index >> page_shift);
     return page->cells[index & (cells_per_page - 1)];
   }
-  [[nodiscard]] const cell* find(std::uint32_t index) const noexcept {
-    const directory* d = directories_[index >> (page_shift + directory_shift)].load(std::memory_order_acquire);
-    if (d == nullptr) return nullptr;
-    const cell_page* page = d->pages[(index >> page_shift) & (pages_per_directory - 1)].load(std::memory_order_acquire);
-    return page == nullptr ? nullptr : &page->cells[index & (cells_per_page - 1)];
-  }
+  /// The cell, or nullptr when its page was never made (it then reads as 0).
+  [[nodiscard]] const cell* find(std::uint32_t index) const noexcept { return existing(index); }
+  [[nodiscard]] cell* find(std::uint32_t index) noexcept { return existing(index); }
 
  private:
   struct directory {
     std::atomic<cell_page*> pages[pages_per_directory];
   };
+
+  cell* existing(std::uint32_t index) const noexcept {
+    const directory* d = directories_[index >> (page_shift + directory_shift)].load(std::memory_order_acquire);
+    if (d == nullptr) return nullptr;
+    cell_page* page = d->pages[(index >> page_shift) & (pages_per_directory - 1)].load(std::memory_order_acquire);
+    return page == nullptr ? nullptr : &page->cells[index & (cells_per_page - 1)];
+  }
 
   std::atomic<cell_page*>& pages(std::uint32_t page_number) noexcept {
     std::atomic<directory*>& slot = directories_[page_number >> directory_shift];
@@ -486,7 +490,7 @@ class fractional_cells {
   }
   void reset(std::uint32_t first, std::uint32_t count) noexcept {
     for (std::uint32_t i = 0; i < count; ++i)
-      if (const cell* c = pages_.find(first + i)) const_cast<cell*>(c)->store(0, std::memory_order_relaxed);
+      if (cell* c = pages_.find(first + i)) c->store(0, std::memory_order_relaxed);
   }
 
  private:
