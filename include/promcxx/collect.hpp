@@ -655,6 +655,7 @@ inline void registry::collect(snapshot& out) const {
     starts.push_back(static_cast<std::uint32_t>(out.families.size()));
     c->collect(sink);
     sink.end_family();
+    rejected_total += c->refused_series().count;
   }
   if (out.families.size() != registered_families) {
     // Registered families were checked against each other at registration (empty ones too); collector families
@@ -670,12 +671,16 @@ inline void registry::collect(snapshot& out) const {
     sink.begin_trusted_family("promcxx_series_overflow_total",
                               "Label sets refused because a metric reached its series cap, by metric.",
                               metric_type::counter, {}, {}, {}, overflow_label_names);
-    for (const auto* f = head_; f != nullptr; f = f->next_) {
-      if (const auto n = f->rejected(); n > 0) {
-        const std::string_view value[] = {f->spec().name};
-        sink.begin_trusted_series(value, 0);
-        out.values.push_back(static_cast<double>(n));
-      }
+    const auto add_series = [&](std::string_view metric, std::uint64_t n) {
+      if (n == 0) return;
+      const std::string_view value[] = {metric};
+      sink.begin_trusted_series(value, 0);
+      out.values.push_back(static_cast<double>(n));
+    };
+    for (const auto* f = head_; f != nullptr; f = f->next_) add_series(f->spec().name, f->rejected());
+    for (const auto* c = collectors_; c != nullptr; c = c->next_) {
+      const auto refused = c->refused_series();
+      add_series(refused.metric, refused.count);
     }
     sink.end_family();
   }

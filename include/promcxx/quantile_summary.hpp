@@ -516,6 +516,9 @@ class quantile_summary final : public collector {
 
   void collect(collect_sink& sink) const override { emit(sink); }
 
+ protected:
+  series_refusals refused_series() const override { return {Name.view(), rejected()}; }
+
  private:
   static std::shared_ptr<detail::quantile_series> make_series() {
     return std::make_shared<detail::quantile_series>(Objectives::targets, std::chrono::seconds(window_seconds),

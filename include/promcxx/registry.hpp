@@ -37,6 +37,16 @@ class collector {
   /// Called under the registry's lock during every scrape.
   virtual void collect(collect_sink& sink) const = 0;
 
+ protected:
+  /// Label sets a collector with its own series refused (past its series cap, or
+  /// invalid), and the metric they were for: reported in
+  /// promcxx_series_overflow_total as a registered family's are.
+  struct series_refusals {
+    std::string_view metric;
+    std::uint64_t count = 0;
+  };
+  virtual series_refusals refused_series() const { return {}; }
+
  private:
   friend class registry;
   collector* next_ = nullptr;
