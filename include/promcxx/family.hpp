@@ -294,21 +294,18 @@ class family_core {
 
   /// The series with these label values (one per label), created on first use.
   /// Never fails: past the cap, or for invalid UTF-8, the overflow series.
-  /// Always inlined: with the label count known at the call site, packing the
-  /// key is straight-line code (an outlined lookup measured ~25% slower).
+  /// Always inlined, and one lookup per usual label count: with the count
+  /// fixed, packing the key is straight-line code (an outlined lookup over any
+  /// count measured ~25% slower). A count known at the call site keeps one case;
+  /// runtime families' labels(), which a compiler may outline, keep all.
   [[gnu::always_inline]] series_record& find_or_create(std::span<const std::string_view> values) {
-    if (values.size() != spec_.label_names.size()) [[unlikely]] {
-      PROMCXX_BAD_DATA(bad_data::label_value, "labels(...) takes exactly one value per declared label name");
-      return record(overflow_locked_entry());
+    switch (values.size()) {
+      case 1: return find_or_create_n<1>(values);
+      case 2: return find_or_create_n<2>(values);
+      case 3: return find_or_create_n<3>(values);
+      case 4: return find_or_create_n<4>(values);
+      default: return find_or_create_n<0>(values);
     }
-    packed_key key;
-    if (key.pack(values)) [[likely]] {
-      if (series_record* found = find_packed(key, length_words(values.size()))) [[likely]] return *found;
-      return record(create(values, key.hash));
-    }
-    const std::uint64_t hash = hash_label_values(values);
-    if (series_record* found = find_record(values, hash)) return *found;
-    return record(create(values, hash));
   }
 
   /// The one series of an unlabelled family.
@@ -426,6 +423,24 @@ class family_core {
     return 0;
   }
   [[nodiscard]] std::size_t chunk_count() const noexcept { return (std::size_t{cap_} + 1 + chunk_size - 1) / chunk_size; }
+
+  /// find_or_create for `Count` values (0: any count).
+  template <std::size_t Count>
+  [[gnu::always_inline]] series_record& find_or_create_n(std::span<const std::string_view> values) {
+    const std::size_t count = Count != 0 ? Count : values.size();
+    if (count != spec_.label_names.size()) [[unlikely]] {
+      PROMCXX_BAD_DATA(bad_data::label_value, "labels(...) takes exactly one value per declared label name");
+      return record(overflow_locked_entry());
+    }
+    packed_key key;
+    if (key.pack(values.first(count))) [[likely]] {
+      if (series_record* found = find_packed(key, length_words(count))) [[likely]] return *found;
+      return record(create(values, key.hash));
+    }
+    const std::uint64_t hash = hash_label_values(values);
+    if (series_record* found = find_record(values, hash)) return *found;
+    return record(create(values, hash));
+  }
 
   /// The lock-free lookup: the live record with these packed values, or null
   /// (also when a racing change was seen: the caller then takes the locked path).
