@@ -3,8 +3,8 @@
 // Design: every writer thread has its own 8-byte cells. A series owns a cell
 // index; a thread that writes the series writes the cell at that index in its
 // own storage, and no other core writes there. So an increment is a plain load,
-// add and store (relaxed atomics, no lock prefix, no cache-line ping-pong), close
-// to the cost of a `thread_local` add. A read sums the cell over the threads
+// add and store (relaxed atomics, or one unlocked add to memory on x86-64; no lock
+// prefix, no cache-line ping-pong), close to the cost of a `thread_local` add. A read sums the cell over the threads
 // that have written it.
 //
 // Layout (chosen by measurement, bench/results/latest.md "Scaling"):
