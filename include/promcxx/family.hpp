@@ -308,6 +308,18 @@ class family_core {
     }
   }
 
+  /// find_or_create for `Count` values (0: any count); compile-time front ends call it
+  /// with their label count, so each call site compiles one lookup, not one per count.
+  template <std::size_t Count>
+  [[gnu::always_inline]] series_record& find_or_create_n(std::span<const std::string_view> values) {
+    const std::size_t count = Count != 0 ? Count : values.size();
+    if (count != spec_.label_names.size()) [[unlikely]] return wrong_count();
+    packed_key key;
+    if (!key.pack(values.first(count))) [[unlikely]] return find_or_create_long(values);
+    if (series_record* found = find_packed(key, length_words(count))) [[likely]] return *found;
+    return record(create(values, key.hash));
+  }
+
   /// The one series of an unlabelled family.
   [[nodiscard]] std::uint32_t single() const noexcept { return single_; }
 
@@ -424,19 +436,13 @@ class family_core {
   }
   [[nodiscard]] std::size_t chunk_count() const noexcept { return (std::size_t{cap_} + 1 + chunk_size - 1) / chunk_size; }
 
-  /// find_or_create for `Count` values (0: any count).
-  template <std::size_t Count>
-  [[gnu::always_inline]] series_record& find_or_create_n(std::span<const std::string_view> values) {
-    const std::size_t count = Count != 0 ? Count : values.size();
-    if (count != spec_.label_names.size()) [[unlikely]] {
-      PROMCXX_BAD_DATA(bad_data::label_value, "labels(...) takes exactly one value per declared label name");
-      return record(overflow_locked_entry());
-    }
-    packed_key key;
-    if (key.pack(values.first(count))) [[likely]] {
-      if (series_record* found = find_packed(key, length_words(count))) [[likely]] return *found;
-      return record(create(values, key.hash));
-    }
+  // Out of line: every labels(...) call site inlines find_or_create_n, and these are rare.
+  PROMCXX_NOINLINE series_record& wrong_count() {
+    PROMCXX_BAD_DATA(bad_data::label_value, "labels(...) takes exactly one value per declared label name");
+    return record(overflow_locked_entry());
+  }
+  /// Values too long for a packed_key.
+  PROMCXX_NOINLINE series_record& find_or_create_long(std::span<const std::string_view> values) {
     const std::uint64_t hash = hash_label_values(values);
     if (series_record* found = find_record(values, hash)) return *found;
     return record(create(values, hash));

@@ -101,7 +101,7 @@ class family_front {
     static_assert(sizeof...(Values) == label_count,
                   "promcxx: labels(...) takes exactly one value per declared label name");
     const std::array<std::string_view, label_count> v{std::string_view{values}...};
-    return core_.find_or_create(v);
+    return core_.template find_or_create_n<label_count>(v);  // one lookup for this label count
   }
 
   template <fixed_string... Values>
