@@ -51,6 +51,25 @@
 #  define PROMCXX_BAD_DATA(kind, message) (::promcxx::detail::count_bad_data(kind), PROMCXX_ASSERT(false, message))
 #endif
 
+/// PROMCXX_SEPARATE_COMPILATION (defined for the whole program, as fmt's FMT_HEADER_ONLY
+/// the other way round): the core's slow paths (creating and removing series,
+/// registries, cell allocation) are compiled once, in src/promcxx.cpp (Meson's
+/// promcxx_compiled_dep, CMake's promcxx::compiled), instead of in every translation
+/// unit that declares a metric. The hot path stays inline either way.
+/// PROMCXX_DEFINE_SLOW_PATHS is 1 where those bodies are compiled (header-only, or
+/// the library's own source), PROMCXX_SLOW_PATH marks their definitions.
+#if defined(PROMCXX_SEPARATE_COMPILATION)
+#  define PROMCXX_SLOW_PATH
+#  if defined(PROMCXX_COMPILING_LIBRARY)
+#    define PROMCXX_DEFINE_SLOW_PATHS 1
+#  else
+#    define PROMCXX_DEFINE_SLOW_PATHS 0
+#  endif
+#else
+#  define PROMCXX_SLOW_PATH inline
+#  define PROMCXX_DEFINE_SLOW_PATHS 1
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #  define PROMCXX_NOINLINE __attribute__((noinline))
 #  define PROMCXX_COLD __attribute__((cold, noinline))
