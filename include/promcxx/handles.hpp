@@ -89,30 +89,64 @@ struct binade_search {
   std::uint32_t steps = 0;                         // the most bounds inside one binade
 };
 
+/// Value edge of the binade at `step` (steps in increasing value order: negative
+/// binades from -Inf up to -0, then +0 up to +Inf): its lowest or its highest value.
+constexpr double binade_edge(std::uint64_t step, bool highest) noexcept {
+  constexpr std::uint64_t mantissa = (std::uint64_t{1} << 52) - 1;
+  const std::uint64_t top = step < 2048 ? 4095 - step : step - 2048;
+  const bool negative = top >= 2048;
+  const bool infinite = (top & 0x7ff) == 0x7ff;  // +-Inf (NaN never gets here)
+  const double smallest_magnitude = std::bit_cast<double>(top << 52);  // (not "near"/"far": macros on Windows)
+  const double largest_magnitude = infinite ? smallest_magnitude : std::bit_cast<double>(top << 52 | mantissa);
+  return negative == highest ? smallest_magnitude : largest_magnitude;
+}
+
+/// The first step whose lowest (or highest) value is above `bound`: both edges grow
+/// with the step, so a binary search (12 probes) finds it.
+constexpr std::uint64_t first_step_above(double bound, bool highest) noexcept {
+  std::uint64_t lo = 0, hi = 4096;
+  while (lo < hi) {
+    const std::uint64_t mid = (lo + hi) / 2;
+    if (bound < binade_edge(mid, highest)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 template <std::size_t N>
   requires(N < 255)  // bound indexes are bytes; bucket_index_of uses the table below that only
 consteval binade_search<N> make_binade_search(const std::array<double, N>& bounds) {
   binade_search<N> s;
   for (std::size_t i = 0; i < N; ++i) s.bounds_then_inf[i] = bounds[i];
   s.bounds_then_inf[N] = std::numeric_limits<double>::infinity();
-  constexpr std::uint64_t mantissa = (std::uint64_t{1} << 52) - 1;
-  // Binades in increasing value order (negative ones from -Inf up to -0, then +0 up
-  // to +Inf) meet the sorted bounds in order: two running counts, one pass (this
-  // runs at compile time for every layout whose observe() is used: keep it linear).
-  std::size_t below = 0, not_above = 0;  // bounds < the binade's lowest value, < its highest value
-  for (std::uint64_t step = 0; step < 4096; ++step) {
-    const std::uint64_t top = step < 2048 ? 4095 - step : step - 2048;
-    const bool negative = top >= 2048;
-    const bool infinite = (top & 0x7ff) == 0x7ff;  // +-Inf (NaN never gets here)
-    const double smallest_magnitude = std::bit_cast<double>(top << 52);  // (not "near"/"far": macros on Windows)
-    const double largest_magnitude = infinite ? smallest_magnitude : std::bit_cast<double>(top << 52 | mantissa);
-    const double lowest = negative ? largest_magnitude : smallest_magnitude;
-    const double highest = negative ? smallest_magnitude : largest_magnitude;
-    while (below < N && bounds[below] < lowest) ++below;
-    if (not_above < below) not_above = below;
-    while (not_above < N && bounds[not_above] < highest) ++not_above;
-    s.bounds_below[top] = static_cast<std::uint8_t>(below);
-    if (not_above - below > s.steps) s.steps = static_cast<std::uint32_t>(not_above - below);  // b < v for some v only
+  // bounds_below at a step counts the bounds below the binade's lowest value, and the
+  // bounds below its highest value exceed them by the bounds inside it. Bounds are
+  // sorted, so each count grows by one at the step where its next bound drops below:
+  // found by binary search per bound, then the table is filled run by run (this runs
+  // at compile time for every layout whose observe() is used, and a step-by-step scan
+  // of the 4096 binades cost ~30 ms a layout).
+  std::array<std::uint64_t, N + 1> below_from{}, inside_from{};  // step where count i+1 starts
+  for (std::size_t i = 0; i < N; ++i) {
+    below_from[i] = first_step_above(bounds[i], false);
+    inside_from[i] = first_step_above(bounds[i], true);
+  }
+  below_from[N] = 4096;
+  std::uint8_t* const table = s.bounds_below.data();
+  std::uint64_t step = 0;
+  for (std::size_t count = 0; count <= N; ++count) {
+    const std::uint64_t run_end = below_from[count];
+    for (; step < run_end && step < 2048; ++step) table[4095 - step] = static_cast<std::uint8_t>(count);
+    for (; step < run_end; ++step) table[step - 2048] = static_cast<std::uint8_t>(count);
+  }
+  // steps: the most bounds b with lowest <= b < highest in one binade. That count only
+  // grows where a bound drops below a highest value, so it is checked there.
+  std::size_t below = 0, not_above = 0;
+  for (std::size_t i = 0; i < N; ++i) {
+    const std::uint64_t at = inside_from[i];
+    if (at >= 4096) break;
+    while (not_above < N && inside_from[not_above] <= at) ++not_above;
+    while (below < N && below_from[below] <= at) ++below;
+    if (not_above - below > s.steps) s.steps = static_cast<std::uint32_t>(not_above - below);
   }
   return s;
 }
