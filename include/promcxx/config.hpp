@@ -131,17 +131,29 @@ class mutex {
   void lock() noexcept {
     std::uint32_t expected = unlocked;
     if (state_.compare_exchange_strong(expected, locked, std::memory_order_acquire, std::memory_order_relaxed)) return;
-    // Contended: mark waiters, sleep until the holder's unlock wakes us.
-    while (state_.exchange(contended, std::memory_order_acquire) != unlocked) state_.wait(contended, std::memory_order_relaxed);
+    lock_contended();
   }
   void unlock() noexcept {
-    if (state_.exchange(unlocked, std::memory_order_release) == contended) state_.notify_one();
+    if (state_.exchange(unlocked, std::memory_order_release) == contended) wake_one();
   }
 
  private:
+  // The futex calls: compiled once in compiled mode (PROMCXX_SEPARATE_COMPILATION).
+  void lock_contended() noexcept;
+  void wake_one() noexcept;
+
   static constexpr std::uint32_t unlocked = 0, locked = 1, contended = 2;
   std::atomic<std::uint32_t> state_{unlocked};
 };
+
+#if PROMCXX_DEFINE_SLOW_PATHS
+PROMCXX_SLOW_PATH void mutex::lock_contended() noexcept {
+  // Contended: mark waiters, sleep until the holder's unlock wakes us.
+  while (state_.exchange(contended, std::memory_order_acquire) != unlocked) state_.wait(contended, std::memory_order_relaxed);
+}
+
+PROMCXX_SLOW_PATH void mutex::wake_one() noexcept { state_.notify_one(); }
+#endif
 
 /// Holds a detail::mutex for a scope.
 class lock {

@@ -360,13 +360,17 @@ inline void gauge_cas_add(std::atomic<std::uint64_t>& bits, double v) noexcept {
 }
 
 /// The first add of a series (or any add of one without cells).
-PROMCXX_NOINLINE inline void gauge_first_add(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
-                                             std::uint32_t cell, std::uint64_t delta) noexcept {
+void gauge_first_add(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
+                     std::uint32_t cell, std::uint64_t delta) noexcept;  // compiled once in compiled mode (config.hpp)
+#if PROMCXX_DEFINE_SLOW_PATHS
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE void gauge_first_add(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
+                                                        std::uint32_t cell, std::uint64_t delta) noexcept {
   if (cell == 0) return gauge_cas_add(bits, static_cast<double>(static_cast<std::int64_t>(delta)));
   // Flag first, then the cell: a set that happens after this add sees the flag and absorbs the cell.
   flags.fetch_or(gauge_added, std::memory_order_relaxed);
   add_to_cell(cell, delta);
 }
+#endif
 
 /// Adds a whole delta (int64 as two's complement): the hot path of inc/dec.
 inline void gauge_add_whole(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags, std::uint32_t cell,
@@ -377,8 +381,11 @@ inline void gauge_add_whole(std::atomic<std::uint64_t>& bits, std::atomic<std::u
 }
 
 /// Adds a fractional or non-finite delta.
-PROMCXX_NOINLINE inline void gauge_add_other(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
-                                             std::uint32_t cell, double v) noexcept {
+void gauge_add_other(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
+                     std::uint32_t cell, double v) noexcept;  // compiled once in compiled mode (config.hpp)
+#if PROMCXX_DEFINE_SLOW_PATHS
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE void gauge_add_other(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
+                                                        std::uint32_t cell, double v) noexcept {
   if (cell == 0) return gauge_cas_add(bits, v);
   if (v - v != 0) {  // NaN or +-Inf would poison the cells for good, so it goes into the base
     const gauge_lock held{flags};
@@ -389,6 +396,7 @@ PROMCXX_NOINLINE inline void gauge_add_other(std::atomic<std::uint64_t>& bits, s
   if ((flags.load(std::memory_order_relaxed) & both) != both) flags.fetch_or(both, std::memory_order_relaxed);
   add_to_cell(cell + 1, v);
 }
+#endif
 
 inline void gauge_add(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags, std::uint32_t cell, double v) noexcept {
   constexpr double two_53 = 9007199254740992.0;  // whole doubles below it convert to int64 exactly
@@ -398,11 +406,15 @@ inline void gauge_add(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t
     gauge_add_other(bits, flags, cell, v);
 }
 
-PROMCXX_NOINLINE inline void gauge_set_absorbing(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
-                                                 std::uint32_t cell, double v) noexcept {
+void gauge_set_absorbing(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
+                         std::uint32_t cell, double v) noexcept;  // compiled once in compiled mode (config.hpp)
+#if PROMCXX_DEFINE_SLOW_PATHS
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE void gauge_set_absorbing(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
+                                                            std::uint32_t cell, double v) noexcept {
   const gauge_lock held{flags};
   gauge_set_locked(bits, held.seen(), cell, v);
 }
+#endif
 
 /// set(): one store while the gauge never took an add.
 inline void gauge_set(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags, std::uint32_t cell, double v) noexcept {

@@ -2,7 +2,6 @@
 #ifndef PROMCXX_REGISTRY_HPP
 #define PROMCXX_REGISTRY_HPP
 
-#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <initializer_list>
