@@ -421,7 +421,8 @@ PROMCXX_SLOW_PATH void owned_spec::point_views() {
   state_views.assign(states.begin(), states.end());
 }
 
-PROMCXX_SLOW_PATH PROMCXX_NOINLINE family_core::family_core(const family_spec& spec, bool exemplars, double expire_after_seconds)
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE family_core::family_core(const family_spec& spec, bool exemplars,
+                                                         double expire_after_seconds)
     : spec_(spec),
       cap_(spec.label_names.empty() ? 1 : static_cast<std::uint32_t>(spec.max_series < max_cap ? spec.max_series : max_cap)),
       cells_per_series_(cells_for(spec)), exemplar_slots_(exemplars ? exemplar_slots_for(spec) : 0),
@@ -528,7 +529,8 @@ PROMCXX_SLOW_PATH void family_core::unpack_locked(const series_record& r, std::v
   }
 }
 
-PROMCXX_SLOW_PATH PROMCXX_NOINLINE std::uint32_t family_core::create(std::span<const std::string_view> values, std::uint64_t hash) {
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE std::uint32_t family_core::create(std::span<const std::string_view> values,
+                                                                    std::uint64_t hash) {
   bool valid = true;
   bool all_overflow = !values.empty();
   for (const auto v : values) {
@@ -593,7 +595,8 @@ PROMCXX_SLOW_PATH void family_core::write_words(series_record& r, std::span<cons
   r.words.store(w, std::memory_order_release);
 }
 
-PROMCXX_SLOW_PATH std::uint32_t family_core::create_locked(std::span<const std::string_view> values, std::uint64_t hash, bool permanent) {
+PROMCXX_SLOW_PATH std::uint32_t family_core::create_locked(std::span<const std::string_view> values, std::uint64_t hash,
+                                                           bool permanent) {
   std::uint32_t id;
   if (free_count_ > 0) {
     id = free_head_;

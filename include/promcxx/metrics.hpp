@@ -82,7 +82,8 @@ class family_front {
   // Thin on purpose: the work is in non-template family_core code (compiled once in
   // compiled mode), so each further metric costs little to compile.
   explicit family_front(registry* r) : core_(Descriptor::spec, Descriptor::exemplars, 0) {
-    if constexpr (Descriptor::all_known) core_.add_known({known_choices.data(), label_count}, known_.data());  // with<...>() indexes known_
+    if constexpr (Descriptor::all_known)
+      core_.add_known({known_choices.data(), label_count}, known_.data());  // with<...>() indexes known_
     if (r != nullptr) attach_family(*r, core_);
   }
   ~family_front() = default;
