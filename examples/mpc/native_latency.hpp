@@ -11,6 +11,8 @@
 #include <atomic>
 #include <string_view>
 
+#include "optional_families.hpp"
+
 #include <promcxx/native_histogram.hpp>
 #include <promcxx/registry.hpp>
 
@@ -36,24 +38,18 @@ struct families {
 };
 
 namespace detail {
-// Set once by enable(); observers read it without a lock.
-inline std::atomic<families*> active{nullptr};
+inline optional_families<families> registered;
 } // namespace detail
 
-/// Registers the native families with `reg` (once; later calls return the
-/// same families). Call before serving.
-inline families& enable(promcxx::registry& reg = promcxx::default_registry()) {
-  static families f{reg};
-  detail::active.store(&f, std::memory_order_release);
-  return f;
-}
+/// Registers the families with `reg` (once; later calls return the same ones). Call before serving.
+inline families& enable(promcxx::registry& reg = promcxx::default_registry()) { return detail::registered.enable(reg); }
 
 /// True once enable() ran.
-inline bool enabled() noexcept { return detail::active.load(std::memory_order_acquire) != nullptr; }
+inline bool enabled() noexcept { return detail::registered.enabled(); }
 
 /// Observes a signing duration for `protocol_name` (cggmp24 or frost; others are ignored).
 inline void observe_signature(std::string_view protocol_name, double seconds) noexcept {
-  families* f = detail::active.load(std::memory_order_acquire);
+  families* f = detail::registered.get();
   if (f == nullptr) return;
   if (protocol_name == "cggmp24") f->cggmp24.observe(seconds);
   else if (protocol_name == "frost") f->frost.observe(seconds);
@@ -61,7 +57,7 @@ inline void observe_signature(std::string_view protocol_name, double seconds) no
 
 /// Observes the duration of one consensus round.
 inline void observe_consensus_round(double seconds) noexcept {
-  families* f = detail::active.load(std::memory_order_acquire);
+  families* f = detail::registered.get();
   if (f != nullptr) f->consensus_round.observe(seconds);
 }
 

@@ -15,6 +15,8 @@
 #include <initializer_list>
 #include <string_view>
 
+#include "optional_families.hpp"
+
 #include <promcxx/registry.hpp>
 
 namespace mpc::session_series {
@@ -50,8 +52,7 @@ struct families {
 };
 
 namespace detail {
-// Set once by enable(); the workload reads it without a lock.
-inline std::atomic<families*> active{nullptr};
+inline optional_families<families> registered;
 
 /// The session label: "s" and the session number (the series key, so at most 21 bytes).
 struct session_label {
@@ -64,20 +65,16 @@ struct session_label {
 };
 } // namespace detail
 
-/// Registers the per-session families with `reg` (once; later calls return them). Call before serving.
-inline families& enable(promcxx::registry& reg = promcxx::default_registry()) {
-  static families f{reg};
-  detail::active.store(&f, std::memory_order_release);
-  return f;
-}
+/// Registers the families with `reg` (once; later calls return the same ones). Call before serving.
+inline families& enable(promcxx::registry& reg = promcxx::default_registry()) { return detail::registered.enable(reg); }
 
 /// True once enable() ran.
-inline bool enabled() noexcept { return detail::active.load(std::memory_order_acquire) != nullptr; }
+inline bool enabled() noexcept { return detail::registered.enabled(); }
 
 /// A signing session starts: `signers` parties exchange `rounds` rounds of messages of `message_bytes` each.
 inline void begin(std::uint64_t session, std::string_view protocol_name, int signers, int rounds,
                   double message_bytes) {
-  families* f = detail::active.load(std::memory_order_acquire);
+  families* f = detail::registered.get();
   if (f == nullptr) return;
   const detail::session_label label{session};
   const std::string_view values[] = {label.view, protocol_name};
@@ -90,7 +87,7 @@ inline void begin(std::uint64_t session, std::string_view protocol_name, int sig
 
 /// The session ended (signed or failed): its series go.
 inline void end(std::uint64_t session, std::string_view protocol_name) {
-  families* f = detail::active.load(std::memory_order_acquire);
+  families* f = detail::registered.get();
   if (f == nullptr) return;
   const detail::session_label label{session};
   const std::string_view values[] = {label.view, protocol_name};

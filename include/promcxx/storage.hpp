@@ -155,17 +155,21 @@ class shared_pages {
     if (page == nullptr) [[unlikely]] page = make(index >> page_shift);
     return page->cells[index & (cells_per_page - 1)];
   }
-  [[nodiscard]] const cell* find(std::uint32_t index) const noexcept {
-    const directory* d = directories_[index >> (page_shift + directory_shift)].load(std::memory_order_acquire);
-    if (d == nullptr) return nullptr;
-    const cell_page* page = d->pages[(index >> page_shift) & (pages_per_directory - 1)].load(std::memory_order_acquire);
-    return page == nullptr ? nullptr : &page->cells[index & (cells_per_page - 1)];
-  }
+  /// The cell, or nullptr when its page was never made (it then reads as 0).
+  [[nodiscard]] const cell* find(std::uint32_t index) const noexcept { return existing(index); }
+  [[nodiscard]] cell* find(std::uint32_t index) noexcept { return existing(index); }
 
  private:
   struct directory {
     std::atomic<cell_page*> pages[pages_per_directory];
   };
+
+  cell* existing(std::uint32_t index) const noexcept {
+    const directory* d = directories_[index >> (page_shift + directory_shift)].load(std::memory_order_acquire);
+    if (d == nullptr) return nullptr;
+    cell_page* page = d->pages[(index >> page_shift) & (pages_per_directory - 1)].load(std::memory_order_acquire);
+    return page == nullptr ? nullptr : &page->cells[index & (cells_per_page - 1)];
+  }
 
   std::atomic<cell_page*>& pages(std::uint32_t page_number) noexcept {
     std::atomic<directory*>& slot = directories_[page_number >> directory_shift];
@@ -265,6 +269,29 @@ inline cell& in_page(cell_page* page, std::uint32_t index) noexcept {
   return page->cells[index & (cells_per_page - 1)];
 }
 
+// Only the owner thread writes its page, so an add is a plain load-add-store;
+// readers see the old or the new value. Compilers do not fuse a relaxed atomic
+// load and store into one instruction, so on x86-64 the update is written as
+// one (unlocked, like the load-store pair: aligned 8-byte accesses are
+// single-copy atomic there): two to five fewer instructions per update, a fifth
+// of a histogram observation. Sanitizer builds keep the C++ form they can see.
+#if defined(__has_feature)
+#  if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#    define PROMCXX_DETAIL_SANITIZED 1
+#  endif
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#  define PROMCXX_DETAIL_SANITIZED 1
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(PROMCXX_DETAIL_SANITIZED) && \
+    !defined(PROMCXX_NO_INLINE_ASM)
+inline void plain_add(cell& c, std::uint64_t delta) noexcept {
+  asm("addq %1, %0" : "+m"(c) : "er"(delta));
+}
+inline void plain_add(cell& c, double delta) noexcept {
+  asm("addsd %1, %0\n\tmovsd %0, %1" : "+x"(delta), "+m"(c));
+}
+#else
 inline void plain_add(cell& c, std::uint64_t delta) noexcept {
   c.store(c.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
 }
@@ -272,6 +299,7 @@ inline void plain_add(cell& c, double delta) noexcept {
   c.store(std::bit_cast<std::uint64_t>(std::bit_cast<double>(c.load(std::memory_order_relaxed)) + delta),
           std::memory_order_relaxed);
 }
+#endif
 inline void atomic_add(cell& c, std::uint64_t delta) noexcept { c.fetch_add(delta, std::memory_order_relaxed); }
 inline void atomic_add(cell& c, double delta) noexcept {
   std::uint64_t old = c.load(std::memory_order_relaxed);
@@ -402,7 +430,7 @@ class fractional_cells {
   }
   void reset(std::uint32_t first, std::uint32_t count) noexcept {
     for (std::uint32_t i = 0; i < count; ++i)
-      if (const cell* c = pages_.find(first + i)) const_cast<cell*>(c)->store(0, std::memory_order_relaxed);
+      if (cell* c = pages_.find(first + i)) c->store(0, std::memory_order_relaxed);
   }
 
  private:

@@ -15,15 +15,11 @@ static_assert(true, "the default PROMCXX_ASSERT is in force here");
 #  error "bad_data_test must run with the default PROMCXX_ASSERT"
 #endif
 
+#include "exposition_text.hpp"
+
 namespace {
 
-std::string text_of(promcxx::registry& reg) {
-  std::string out;
-  promcxx::render(reg, promcxx::exposition_format::text_0_0_4, out);
-  return out;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+using namespace test_support;
 
 std::uint64_t count(promcxx::detail::bad_data kind) {
   return promcxx::detail::bad_data_counts[static_cast<std::size_t>(kind)].load();

@@ -11,17 +11,9 @@
 #include <thread>
 #include <vector>
 
-namespace {
+#include "exposition_text.hpp"
 
-std::string text_of(promcxx::registry& reg) {
-  std::string out;
-  promcxx::render(reg, promcxx::exposition_format::text_0_0_4, out);
-  return out;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
-
-} // namespace
+using namespace test_support;
 
 TEST_CASE("counter: inc and inc(v) add up; value survives a scrape") {
   promcxx::registry reg;

@@ -12,27 +12,11 @@
 #include <string_view>
 #include <vector>
 
+#include "exposition_text.hpp"
+
 namespace {
 
-std::string render(promcxx::registry& reg, promcxx::exposition_format format) {
-  std::string out;
-  promcxx::render(reg, format, out);
-  return out;
-}
-
-bool has_line(const std::string& text, std::string_view line) {
-  return ("\n" + text).find("\n" + std::string(line) + "\n") != std::string::npos;
-}
-
-std::size_t lines_starting(const std::string& text, std::string_view prefix) {
-  std::size_t n = 0;
-  for (std::size_t at = 0; at < text.size();) {
-    const auto end = text.find('\n', at);
-    if (std::string_view{text}.substr(at, end - at).starts_with(prefix)) ++n;
-    at = end == std::string::npos ? text.size() : end + 1;
-  }
-  return n;
-}
+using namespace test_support;
 
 struct sample {
   std::vector<promcxx::label_pair> labels;
@@ -54,7 +38,7 @@ TEST_CASE("robustness: a series a collector emits twice is exposed once, the fir
   samples_collector c;
   c.samples = {{{{"peer", "a"}}, 1}, {{{"peer", "b"}}, 2}, {{{"peer", "a"}}, 3}, {{{"peer", "a"}}, 4}};
   reg.add(c);
-  const auto text = render(reg, promcxx::exposition_format::text_0_0_4);
+  const auto text = rendered(reg, promcxx::exposition_format::text_0_0_4);
   CHECK(has_line(text, "peer_lag_seconds{peer=\"a\"} 1"));
   CHECK(has_line(text, "peer_lag_seconds{peer=\"b\"} 2"));
   CHECK(lines_starting(text, "peer_lag_seconds{") == 2);
@@ -73,7 +57,7 @@ TEST_CASE("robustness: the same label set in another order is the same series; o
                {{}, 5},
                {{}, 6}};  // repeat of the series without labels (constant labels only)
   reg.add(c);
-  const auto om = render(reg, promcxx::exposition_format::openmetrics_1_0_0);
+  const auto om = rendered(reg, promcxx::exposition_format::openmetrics_1_0_0);
   CHECK(has_line(om, "peer_lag_seconds{node_id=\"n1\",peer=\"a\",dir=\"in\"} 1.0"));
   CHECK(has_line(om, "peer_lag_seconds{node_id=\"n1\",peer=\"in\"} 3.0"));
   CHECK(has_line(om, "peer_lag_seconds{node_id=\"n1\",dir=\"in\"} 4.0"));
@@ -96,7 +80,7 @@ TEST_CASE("robustness: repeats are found in every metric type a collector emits"
     }
   } c;
   reg.add(c);
-  const auto text = render(reg, promcxx::exposition_format::text_0_0_4);
+  const auto text = rendered(reg, promcxx::exposition_format::text_0_0_4);
   CHECK(has_line(text, "op_seconds_count{op=\"sign\"} 2"));
   CHECK(lines_starting(text, "op_seconds_count{") == 1);
   CHECK(has_line(text, "promcxx_collect_errors_total 1"));
@@ -114,7 +98,7 @@ TEST_CASE("robustness: many series, many repeats: each repeat counted once, the 
   const promcxx::label_pair same[] = {{"peer", "hot"}};
   for (int i = 0; i < 40000; ++i) c.samples.push_back({{same[0]}, static_cast<double>(i)});
   reg.add(c);
-  const auto text = render(reg, promcxx::exposition_format::text_0_0_4);
+  const auto text = rendered(reg, promcxx::exposition_format::text_0_0_4);
   CHECK(lines_starting(text, "peer_lag_seconds{") == 20001);
   CHECK(lines_starting(text, "peer_lag_seconds{peer=\"peer-") == 20000);
   CHECK(text.find("peer_lag_seconds{peer=\"peer-17\"} 0\n") != std::string::npos);

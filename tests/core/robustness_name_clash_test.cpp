@@ -15,21 +15,11 @@
 #include <string_view>
 #include <vector>
 
+#include "exposition_text.hpp"
+
 namespace {
 
-std::string render(promcxx::registry& reg, promcxx::exposition_format format) {
-  std::string out;
-  promcxx::render(reg, format, out);
-  return out;
-}
-
-bool has_line(const std::string& text, std::string_view line) {
-  return ("\n" + text).find("\n" + std::string(line) + "\n") != std::string::npos;
-}
-
-bool mentions(const std::string& text, std::string_view name) {
-  return text.find(std::string(name) + " ") != std::string::npos || text.find(std::string(name) + "{") != std::string::npos;
-}
+using namespace test_support;
 
 /// Emits each family it was given, in order, with one sample.
 struct families_collector : promcxx::collector {
@@ -61,7 +51,7 @@ TEST_CASE("robustness: a collector family clashing with a registered one is drop
                 {"jobs", metric_type::unknown, 4},                // the counter's OpenMetrics family name
                 {"fine_total", metric_type::counter, 5}};
   reg.add(c);
-  const auto om = render(reg, promcxx::exposition_format::openmetrics_1_0_0);
+  const auto om = rendered(reg, promcxx::exposition_format::openmetrics_1_0_0);
   CHECK(has_line(om, "build_info{version=\"1.0\"} 1"));
   CHECK(has_line(om, "jobs_total 3.0"));
   CHECK(has_line(om, "fine_total 5.0"));
@@ -70,7 +60,7 @@ TEST_CASE("robustness: a collector family clashing with a registered one is drop
   CHECK_FALSE(has_line(om, "# TYPE jobs_created gauge"));
   CHECK_FALSE(has_line(om, "# TYPE jobs unknown"));
   CHECK(has_line(om, "promcxx_collect_errors_total 4.0"));
-  const auto text = render(reg, promcxx::exposition_format::text_0_0_4);  // every scrape drops and counts again
+  const auto text = rendered(reg, promcxx::exposition_format::text_0_0_4);  // every scrape drops and counts again
   CHECK(has_line(text, "promcxx_collect_errors_total 8"));
   CHECK(has_line(text, "build_info{version=\"1.0\"} 1"));  // the text format writes an info as a gauge
   CHECK_FALSE(has_line(text, "build_info 1"));
@@ -86,12 +76,12 @@ TEST_CASE("robustness: a registered family holds its names even while it has no 
   c.families = {{"wait_seconds_count", promcxx::metric_type::gauge, 1}, {"wait_seconds", promcxx::metric_type::gauge, 2}};
   reg.add(c);
   // Exposed or not, the collector family would come and go with the histogram's first label set.
-  auto text = render(reg, promcxx::exposition_format::text_0_0_4);
+  auto text = rendered(reg, promcxx::exposition_format::text_0_0_4);
   CHECK_FALSE(mentions(text, "wait_seconds_count"));
   CHECK_FALSE(mentions(text, "wait_seconds"));
   CHECK(has_line(text, "promcxx_collect_errors_total 2"));
   waits.labels("q1").observe(0.5);
-  text = render(reg, promcxx::exposition_format::text_0_0_4);
+  text = rendered(reg, promcxx::exposition_format::text_0_0_4);
   CHECK(has_line(text, "wait_seconds_count{queue=\"q1\"} 1"));
   CHECK(has_line(text, "# TYPE wait_seconds histogram"));
   CHECK_FALSE(has_line(text, "# TYPE wait_seconds gauge"));
@@ -108,7 +98,7 @@ TEST_CASE("robustness: between collector families the first one exposed keeps th
                 {"tasks_total", metric_type::counter, 4},  // the same family again
                 {"other", metric_type::gauge, 5}};
   reg.add(c);
-  const auto om = render(reg, promcxx::exposition_format::openmetrics_1_0_0);
+  const auto om = rendered(reg, promcxx::exposition_format::openmetrics_1_0_0);
   CHECK(has_line(om, "tasks_total 1.0"));
   CHECK_FALSE(has_line(om, "tasks_total 4.0"));
   CHECK_FALSE(has_line(om, "# TYPE tasks gauge"));
@@ -128,7 +118,7 @@ TEST_CASE("robustness: a collector family without samples holds no names") {
     }
   } c;
   reg.add(c);
-  const auto om = render(reg, promcxx::exposition_format::openmetrics_1_0_0);
+  const auto om = rendered(reg, promcxx::exposition_format::openmetrics_1_0_0);
   CHECK(has_line(om, "flaky_info 7.0"));
   CHECK_FALSE(has_line(om, "# TYPE flaky info"));  // info "flaky" exposes flaky_info: the gauge came first
   CHECK(has_line(om, "promcxx_collect_errors_total 1.0"));
@@ -142,7 +132,7 @@ TEST_CASE("robustness: a collector family named like a self-metric is dropped, t
                 {"promcxx_series_overflow", promcxx::metric_type::gauge, 1},
                 {"promcxx_bad_data_created", promcxx::metric_type::gauge, 1}};
   reg.add(c);
-  const auto text = render(reg, promcxx::exposition_format::text_0_0_4);
+  const auto text = rendered(reg, promcxx::exposition_format::text_0_0_4);
   CHECK(has_line(text, "promcxx_collect_errors_total 3"));
   CHECK_FALSE(mentions(text, "promcxx_series_overflow"));
   CHECK_FALSE(mentions(text, "promcxx_bad_data_created"));
@@ -165,10 +155,10 @@ TEST_CASE("robustness: between collectors the one registered first keeps its nam
   newer.families = {{"jobs_waiting_total", metric_type::counter, 2},  // exposes jobs_waiting as its family name
                     {"jobs_running", metric_type::gauge, 3}};
   reg.add(older);
-  const auto before = render(reg, promcxx::exposition_format::openmetrics_1_0_0);
+  const auto before = rendered(reg, promcxx::exposition_format::openmetrics_1_0_0);
   CHECK(has_line(before, "jobs_waiting 1.0"));
   reg.add(newer);  // collected first (collectors are walked newest first), yet it must not push `older` out
-  const auto after = render(reg, promcxx::exposition_format::openmetrics_1_0_0);
+  const auto after = rendered(reg, promcxx::exposition_format::openmetrics_1_0_0);
   CHECK(has_line(after, "jobs_waiting 1.0"));
   CHECK_FALSE(mentions(after, "jobs_waiting_total"));
   CHECK(has_line(after, "jobs_running 3.0"));
@@ -186,7 +176,7 @@ TEST_CASE("robustness: gauge histogram names (_bucket, _gcount, _gsum) are held 
                 {"queue_age_seconds_gsum", promcxx::metric_type::gauge, 8},
                 {"queue_age_seconds_bucket_total", promcxx::metric_type::counter, 9}};  // family queue_age_seconds_bucket
   reg.add(c);  // added after the gauge histogram, so collected before it: registration order still decides
-  const auto om = render(reg, promcxx::exposition_format::openmetrics_1_0_0);
+  const auto om = rendered(reg, promcxx::exposition_format::openmetrics_1_0_0);
   CHECK(has_line(om, "queue_age_seconds_gcount 1"));
   CHECK(has_line(om, "# TYPE queue_age_seconds gaugehistogram"));
   CHECK_FALSE(has_line(om, "queue_age_seconds_gcount 7.0"));
@@ -216,7 +206,7 @@ TEST_CASE("robustness: a collector that renders another registry keeps both clas
   promcxx::registry reg;
   reg.add(last);
   reg.add(outer);
-  const auto text = render(reg, promcxx::exposition_format::text_0_0_4);
+  const auto text = rendered(reg, promcxx::exposition_format::text_0_0_4);
   CHECK(has_line(text, "outer_first 1"));
   CHECK_FALSE(has_line(text, "outer_first 2"));
   CHECK(has_line(text, "outer_last 3"));
