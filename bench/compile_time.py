@@ -5,7 +5,15 @@ only <fmt/format.h>, and ones including promcxx and declaring 15 metrics.
     bench/compile_time.py [--repetitions N] [--cxx g++] [--out FILE]
 
 Reports the median of N compiles, wall-clock and CPU (user + sys of the
-compiler, which this shared machine disturbs less), as JSON.
+compiler, which this shared machine disturbs less), as JSON, and the ratios of
+the issue-11 targets: core + 15 metrics over the fmt-only TU (<= 1.5), and the
+cost of each metric past 15 (115 - 15 metrics, / 100; <= 10 ms).
+
+Each promcxx case runs twice: header-only (the default) and compiled mode
+(-DPROMCXX_SEPARATE_COMPILATION: the slow paths live in src/promcxx.cpp, the
+`_compiled` cases). <fmt/format.h> as installed (Debian's libfmt-dev) is fmt's
+compiled-library mode too (no FMT_HEADER_ONLY: its bodies are in libfmt), so
+compiled mode against it compares like with like.
 """
 import argparse
 import json
@@ -18,12 +26,16 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-CASES = [
-    ("empty", "empty.cpp"),
-    ("fmt_format_h", "fmt_only.cpp"),
-    ("promcxx_core_15_metrics", "core_15_metrics.cpp"),
-    ("promcxx_core_115_metrics", "core_115_metrics.cpp"),
-    ("promcxx_hpp_15_metrics", "promcxx_15_metrics.cpp"),
+COMPILED = ["-DPROMCXX_SEPARATE_COMPILATION=1"]
+CASES = [  # name, source, extra flags
+    ("empty", "empty.cpp", []),
+    ("fmt_format_h", "fmt_only.cpp", []),
+    ("promcxx_core_15_metrics", "core_15_metrics.cpp", []),
+    ("promcxx_core_115_metrics", "core_115_metrics.cpp", []),
+    ("promcxx_hpp_15_metrics", "promcxx_15_metrics.cpp", []),
+    ("promcxx_core_15_metrics_compiled", "core_15_metrics.cpp", COMPILED),
+    ("promcxx_core_115_metrics_compiled", "core_115_metrics.cpp", COMPILED),
+    ("promcxx_hpp_15_metrics_compiled", "promcxx_15_metrics.cpp", COMPILED),
 ]
 
 
@@ -51,15 +63,22 @@ def main():
     version = subprocess.run([args.cxx, "--version"], stdout=subprocess.PIPE, text=True).stdout.splitlines()[0]
     report = {"compiler": version, "flags": " ".join(flags[:2]), "repetitions": args.repetitions, "cases": {}}
     # Interleave the cases so drift of the machine's load hits all of them alike.
-    samples = {name: ([], []) for name, _ in CASES}
+    samples = {name: ([], []) for name, _, _ in CASES}
     for _ in range(args.repetitions):
-        for name, source in CASES:
-            wall, cpu = compile_once(args.cxx, flags, os.path.join(HERE, "compile_time", source))
+        for name, source, extra in CASES:
+            wall, cpu = compile_once(args.cxx, flags + extra, os.path.join(HERE, "compile_time", source))
             samples[name][0].append(wall)
             samples[name][1].append(cpu)
     for name, (walls, cpus) in samples.items():
         report["cases"][name] = {"wall_seconds": round(statistics.median(walls), 3),
                                  "cpu_seconds": round(statistics.median(cpus), 3)}
+    cpu = {name: case["cpu_seconds"] for name, case in report["cases"].items()}
+    report["targets"] = {}
+    for mode, suffix in (("header_only", ""), ("compiled", "_compiled")):
+        report["targets"][mode] = {
+            "core_15_over_fmt": round(cpu["promcxx_core_15_metrics" + suffix] / cpu["fmt_format_h"], 2),
+            "ms_per_metric": round((cpu["promcxx_core_115_metrics" + suffix] - cpu["promcxx_core_15_metrics" + suffix]) * 10, 1),
+        }
     text = json.dumps(report, indent=2)
     if args.out:
         with open(args.out, "w") as f:

@@ -137,6 +137,14 @@ class Report:
             self.target("compile: marginal cost of a metric (115 vs 15 metrics, CPU)",
                         (cpu["promcxx_core_115_metrics"] - cpu["promcxx_core_15_metrics"]) * 1000 / 100, "<=", 10,
                         unit=" ms")
+        # Compiled mode (PROMCXX_SEPARATE_COMPILATION), like the installed fmt's own compiled-library mode.
+        if cpu.get("promcxx_core_15_metrics_compiled") and cpu.get("fmt_format_h"):
+            self.target("compile, compiled mode: core.hpp + 15 metrics / <fmt/format.h> alone (CPU)",
+                        cpu["promcxx_core_15_metrics_compiled"] / cpu["fmt_format_h"], "<=", 1.5)
+        if cpu.get("promcxx_core_115_metrics_compiled") and cpu.get("promcxx_core_15_metrics_compiled"):
+            self.target("compile, compiled mode: marginal cost of a metric (115 vs 15 metrics, CPU)",
+                        (cpu["promcxx_core_115_metrics_compiled"] - cpu["promcxx_core_15_metrics_compiled"]) * 1000 / 100,
+                        "<=", 10, unit=" ms")
         allocs = max((self.m[(lookup, t)].get("allocs_per_op", 0) for t in (1, 2) if (lookup, t) in self.m), default=None)
         self.target("allocations per label lookup (1 and 2 threads)", allocs, "<=", 0, unit="")
         for kind, limit1, limit64 in (("counter", 128, 1024),):
@@ -348,7 +356,11 @@ class Report:
             fmt_cpu = self.compile["cases"].get("fmt_format_h", {}).get("cpu_seconds")
             labels = {"empty": "empty", "fmt_format_h": "`#include <fmt/format.h>`",
                       "promcxx_core_15_metrics": "`<promcxx/core.hpp>` + 15 metrics",
-                      "promcxx_hpp_15_metrics": "`<promcxx.hpp>` + 15 metrics"}
+                      "promcxx_core_115_metrics": "`<promcxx/core.hpp>` + 115 metrics",
+                      "promcxx_hpp_15_metrics": "`<promcxx.hpp>` + 15 metrics",
+                      "promcxx_core_15_metrics_compiled": "`<promcxx/core.hpp>` + 15 metrics, compiled mode",
+                      "promcxx_core_115_metrics_compiled": "`<promcxx/core.hpp>` + 115 metrics, compiled mode",
+                      "promcxx_hpp_15_metrics_compiled": "`<promcxx.hpp>` + 15 metrics, compiled mode"}
             for name, c in self.compile["cases"].items():
                 rel = f"{c['cpu_seconds'] / fmt_cpu:.1f}x" if fmt_cpu else "n/a"
                 md.append(f"| {labels.get(name, name)} | {c['cpu_seconds']:.2f} | {c['wall_seconds']:.2f} | {rel} |")

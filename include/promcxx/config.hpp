@@ -51,6 +51,25 @@
 #  define PROMCXX_BAD_DATA(kind, message) (::promcxx::detail::count_bad_data(kind), PROMCXX_ASSERT(false, message))
 #endif
 
+/// PROMCXX_SEPARATE_COMPILATION (defined for the whole program, as fmt's FMT_HEADER_ONLY
+/// the other way round): the core's slow paths (creating and removing series,
+/// registries, cell allocation) are compiled once, in src/promcxx.cpp (Meson's
+/// promcxx_compiled_dep, CMake's promcxx::compiled), instead of in every translation
+/// unit that declares a metric. The hot path stays inline either way.
+/// PROMCXX_DEFINE_SLOW_PATHS is 1 where those bodies are compiled (header-only, or
+/// the library's own source), PROMCXX_SLOW_PATH marks their definitions.
+#if defined(PROMCXX_SEPARATE_COMPILATION)
+#  define PROMCXX_SLOW_PATH
+#  if defined(PROMCXX_COMPILING_LIBRARY)
+#    define PROMCXX_DEFINE_SLOW_PATHS 1
+#  else
+#    define PROMCXX_DEFINE_SLOW_PATHS 0
+#  endif
+#else
+#  define PROMCXX_SLOW_PATH inline
+#  define PROMCXX_DEFINE_SLOW_PATHS 1
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #  define PROMCXX_NOINLINE __attribute__((noinline))
 #  define PROMCXX_COLD __attribute__((cold, noinline))
@@ -112,17 +131,29 @@ class mutex {
   void lock() noexcept {
     std::uint32_t expected = unlocked;
     if (state_.compare_exchange_strong(expected, locked, std::memory_order_acquire, std::memory_order_relaxed)) return;
-    // Contended: mark waiters, sleep until the holder's unlock wakes us.
-    while (state_.exchange(contended, std::memory_order_acquire) != unlocked) state_.wait(contended, std::memory_order_relaxed);
+    lock_contended();
   }
   void unlock() noexcept {
-    if (state_.exchange(unlocked, std::memory_order_release) == contended) state_.notify_one();
+    if (state_.exchange(unlocked, std::memory_order_release) == contended) wake_one();
   }
 
  private:
+  // The futex calls: compiled once in compiled mode (PROMCXX_SEPARATE_COMPILATION).
+  void lock_contended() noexcept;
+  void wake_one() noexcept;
+
   static constexpr std::uint32_t unlocked = 0, locked = 1, contended = 2;
   std::atomic<std::uint32_t> state_{unlocked};
 };
+
+#if PROMCXX_DEFINE_SLOW_PATHS
+PROMCXX_SLOW_PATH void mutex::lock_contended() noexcept {
+  // Contended: mark waiters, sleep until the holder's unlock wakes us.
+  while (state_.exchange(contended, std::memory_order_acquire) != unlocked) state_.wait(contended, std::memory_order_relaxed);
+}
+
+PROMCXX_SLOW_PATH void mutex::wake_one() noexcept { state_.notify_one(); }
+#endif
 
 /// Holds a detail::mutex for a scope.
 class lock {

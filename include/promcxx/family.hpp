@@ -219,21 +219,15 @@ struct owned_spec {
   std::vector<std::string_view> state_views;
 
   owned_spec() = default;
-  owned_spec(const owned_spec& other)
-      : name(other.name), help(other.help), unit(other.unit), labels(other.labels), bounds(other.bounds),
-        states(other.states) {
-    point_views();
-  }
+  owned_spec(const owned_spec& other);
   owned_spec& operator=(const owned_spec&) = delete;
 
   /// Makes the views refer to this object's strings.
-  void point_views() {
-    label_views.assign(labels.begin(), labels.end());
-    state_views.assign(states.begin(), states.end());
-  }
+  void point_views();
 
   [[nodiscard]] family_spec view(metric_type type, std::size_t max_series) const noexcept {
-    return {type, name, help, unit, label_views, bounds, state_views, max_series};
+    return {type, name, help, unit, {label_views.data(), label_views.size()}, {bounds.data(), bounds.size()},
+            {state_views.data(), state_views.size()}, max_series};
   }
 };
 
@@ -242,39 +236,10 @@ class family_core {
   static constexpr std::uint32_t no_series = 0xffffffffU;
 
   /// `spec` must outlive the family (static data for descriptors, owned_spec otherwise).
-  PROMCXX_NOINLINE family_core(const family_spec& spec, bool exemplars, double expire_after_seconds)
-      : spec_(spec),
-        cap_(spec.label_names.empty() ? 1 : static_cast<std::uint32_t>(spec.max_series < max_cap ? spec.max_series : max_cap)),
-        cells_per_series_(cells_for(spec)), exemplar_slots_(exemplars ? exemplar_slots_for(spec) : 0),
-        expire_after_(expire_after_seconds),
-        index_size_(std::bit_ceil(std::size_t{2} * cap_)),  // the overflow series is never indexed
-        narrow_(cap_ < 0xfffeU),
-        index_(narrow_ ? static_cast<void*>(new std::atomic<std::uint16_t>[index_size_]())
-                       : static_cast<void*>(new std::atomic<std::uint32_t>[index_size_]())),
-        chunks_(new std::atomic<series_record*>[chunk_count()]()),
-        expiry_(expire_after_seconds > 0 ? new expiry_state[std::size_t{cap_} + 1]() : nullptr) {
-    if (spec.label_names.empty()) {
-      lock held{mutex_};
-      single_ = create_locked({}, hash_label_values({}), true);
-    }
-  }
+  family_core(const family_spec& spec, bool exemplars, double expire_after_seconds);
   family_core(const family_core&) = delete;
   family_core& operator=(const family_core&) = delete;
-  PROMCXX_NOINLINE ~family_core() {
-    detach();
-    for (std::size_t c = 0; c < chunk_count(); ++c) {
-      series_record* chunk = chunks_[c].load(std::memory_order_relaxed);
-      if (chunk == nullptr) continue;
-      for (std::uint32_t i = 0; i < chunk_size; ++i)
-        if (chunk[i].has_cells) global_cells.release(chunk[i].first_cell, cells_per_series_);
-      delete[] chunk;
-    }
-    for (word* w : retired_) delete[] w;
-    delete[] chunks_;
-    if (narrow_) delete[] static_cast<std::atomic<std::uint16_t>*>(index_);
-    else delete[] static_cast<std::atomic<std::uint32_t>*>(index_);
-    delete[] expiry_;
-  }
+  ~family_core();
 
   [[nodiscard]] const family_spec& spec() const noexcept { return spec_; }
   [[nodiscard]] std::uint32_t cells_per_series() const noexcept { return cells_per_series_; }
@@ -324,10 +289,11 @@ class family_core {
   [[nodiscard]] std::uint32_t single() const noexcept { return single_; }
 
   /// Adds a series that can never be removed (label_values<...> combinations).
-  std::uint32_t add_permanent(std::span<const std::string_view> values) {
-    lock held{mutex_};
-    return create_locked(values, hash_label_values(values), true);
-  }
+  std::uint32_t add_permanent(std::span<const std::string_view> values);
+  /// Adds every combination of the label_values<...> lists (one list per label) as
+  /// a permanent series, the last label varying fastest, and stores its record in
+  /// `out[slot]` (slot: the combination's index in that order).
+  void add_known(std::span<const std::span<const std::string_view>> choices, series_record** out);
 
   [[nodiscard]] series_record& record(std::uint32_t id) const noexcept {
     return chunks_[id / chunk_size].load(std::memory_order_acquire)[id % chunk_size];
@@ -340,36 +306,13 @@ class family_core {
 
   /// Removes the series with these label values; false when there is none.
   /// Handles of the removed series write nothing from then on.
-  bool remove(std::span<const std::string_view> values) {
-    if (values.size() != spec_.label_names.size()) return false;
-    const std::uint64_t hash = hash_label_values(values);
-    lock held{mutex_};
-    const auto id = find(values, hash);
-    if (id == no_series || record(id).permanent) return false;
-    remove_locked(id);
-    return true;
-  }
+  bool remove(std::span<const std::string_view> values);
 
   /// Removes every removable series (and resets the overflow series).
-  void clear() {
-    lock held{mutex_};
-    for (std::uint32_t id = 0; id < next_unused_; ++id) {
-      const series_record& r = record(id);
-      if (r.live && !r.permanent) remove_locked(id);
-    }
-    overflow_used_ = false;
-  }
+  void clear();
 
   /// Replaces every removable series by one with these values, in one step (info).
-  void replace_all(std::span<const std::string_view> values) {
-    const std::uint64_t hash = hash_label_values(values);
-    lock held{mutex_};
-    for (std::uint32_t id = 0; id < next_unused_; ++id) {
-      const series_record& r = record(id);
-      if (r.live && !r.permanent) remove_locked(id);
-    }
-    create_locked(values, hash, false);
-  }
+  void replace_all(std::span<const std::string_view> values);
 
   /// Keeps the series for which `keep(label values)` is true; returns how many were removed.
   template <class Predicate>
@@ -545,226 +488,32 @@ class family_core {
     return hash_finish(h);
   }
 
-  void unpack_locked(const series_record& r, std::vector<std::string_view>& views) const {
-    views.clear();
-    scratch_.clear();
-    const word* w = r.words.load(std::memory_order_relaxed);
-    const std::size_t labels = spec_.label_names.size();
-    std::size_t at = length_words(labels);
-    std::vector<std::size_t>& sizes = scratch_sizes_;
-    sizes.clear();
-    for (std::size_t label = 0; label < labels; ++label) {
-      const auto n = static_cast<std::size_t>((w[label / 2].load(std::memory_order_relaxed) >> (32 * (label % 2))) & 0xffffffffU);
-      const std::size_t start = scratch_.size();
-      scratch_.resize(start + n);
-      for (std::size_t i = 0; i < n; i += 8) {
-        const std::uint64_t x = w[at++].load(std::memory_order_relaxed);
-        std::memcpy(scratch_.data() + start + i, &x, n - i < 8 ? n - i : 8);
-      }
-      sizes.push_back(n);
-    }
-    std::size_t offset = 0;
-    for (const auto n : sizes) {
-      views.emplace_back(scratch_.data() + offset, n);
-      offset += n;
-    }
-  }
+  void unpack_locked(const series_record& r, std::vector<std::string_view>& views) const;
 
-  PROMCXX_NOINLINE std::uint32_t create(std::span<const std::string_view> values, std::uint64_t hash) {
-    bool valid = true;
-    bool all_overflow = !values.empty();
-    for (const auto v : values) {
-      valid = valid && v.size() <= max_label_value_bytes && is_valid_utf8(v);
-      all_overflow = all_overflow && v == overflow_label_value;
-    }
-    if (!valid) PROMCXX_BAD_DATA(bad_data::label_value, "label values must be valid UTF-8");
-    lock held{mutex_};
-    if (const auto found = find(values, hash); found != no_series) return found;
-    if (!valid || all_overflow || live_count_ >= cap_) return overflow_locked(all_overflow);
-    return create_locked(values, hash, false);
-  }
+  std::uint32_t create(std::span<const std::string_view> values, std::uint64_t hash);
 
-  std::uint32_t overflow_locked_entry() {
-    lock held{mutex_};
-    return overflow_locked(false);
-  }
+  std::uint32_t overflow_locked_entry();
 
-  series_record* ensure_record(std::uint32_t id) {
-    std::atomic<series_record*>& slot = chunks_[id / chunk_size];
-    series_record* chunk = slot.load(std::memory_order_relaxed);
-    if (chunk == nullptr) {
-      chunk = new series_record[chunk_size];
-      slot.store(chunk, std::memory_order_release);
-    }
-    return &chunk[id % chunk_size];
-  }
+  series_record* ensure_record(std::uint32_t id);
 
   /// Gives the record fresh storage: new cells on first use, zeroed cells on reuse.
-  void prepare_storage(series_record& r) {
-    if (!r.has_cells) {
-      r.has_cells = true;
-      r.first_cell = cells_per_series_ == 0 ? 0 : global_cells.allocate(cells_per_series_);
-      if (exemplar_slots_ > 0) r.exemplars = new (std::nothrow) exemplar_slot[exemplar_slots_];
-    } else {
-      if (cells_per_series_ > 0 && r.first_cell != 0) zero_cells(r.first_cell, cells_per_series_);
-      if (r.exemplars)
-        for (std::uint32_t i = 0; i < exemplar_slots_; ++i) r.exemplars[i].reset();
-    }
-    r.bits.store(0, std::memory_order_relaxed);
-    r.gauge_flags.store(0, std::memory_order_relaxed);  // cells zeroed above: a gauge starts set-only again
-  }
+  void prepare_storage(series_record& r);
 
-  void write_words(series_record& r, std::span<const std::string_view> values) {
-    const std::size_t needed = words_for(values);
-    word* w = r.words.load(std::memory_order_relaxed);
-    if (needed > r.word_capacity) {
-      // A racing lookup may still read the old words: keep them until the family goes.
-      if (w != nullptr) retired_.push_back(w);
-      const std::size_t doubled = std::size_t{r.word_capacity} * 2;
-      const std::size_t capacity = needed > doubled ? needed : doubled;
-      w = new word[capacity]();
-      r.word_capacity = static_cast<std::uint32_t>(capacity);
-    }
-    for (std::size_t i = 0; i < length_words(values.size()); ++i) {
-      std::uint64_t lengths = values[2 * i].size();
-      if (2 * i + 1 < values.size()) lengths |= static_cast<std::uint64_t>(values[2 * i + 1].size()) << 32;
-      w[i].store(lengths, std::memory_order_relaxed);
-    }
-    std::size_t at = length_words(values.size());
-    for (const auto v : values)
-      for (std::size_t i = 0; i < v.size(); i += 8) w[at++].store(word_of(v, i), std::memory_order_relaxed);
-    r.words.store(w, std::memory_order_release);
-  }
+  void write_words(series_record& r, std::span<const std::string_view> values);
 
-  std::uint32_t create_locked(std::span<const std::string_view> values, std::uint64_t hash, bool permanent) {
-    std::uint32_t id;
-    if (free_count_ > 0) {
-      id = free_head_;
-      free_head_ = record(id).next_free;
-      --free_count_;
-    } else {
-      id = next_unused_++;
-    }
-    series_record& r = *ensure_record(id);
-    const std::uint32_t seq = r.seq.load(std::memory_order_relaxed);
-    r.seq.store(seq + 1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
-    prepare_storage(r);
-    write_words(r, values);
-    r.generation.fetch_add(1, std::memory_order_relaxed);
-    r.live = true;
-    if (r.permanent.load(std::memory_order_relaxed) != permanent) r.permanent.store(permanent, std::memory_order_relaxed);
-    r.created = now_seconds();
-    if (expiry_ != nullptr) expiry_[id] = {0, r.created};
-    r.seq.store(seq + 2, std::memory_order_release);
-    const std::size_t mask = index_size_ - 1;
-    for (std::size_t pos = hash & mask;; pos = (pos + 1) & mask) {
-      const std::uint32_t entry = index_load(pos, std::memory_order_relaxed);
-      if (entry == 0 || entry == tombstone) {
-        if (entry == tombstone) --tombstones_;
-        index_store(pos, id + 1, std::memory_order_release);
-        break;
-      }
-    }
-    ++live_count_;
-    return id;
-  }
+  std::uint32_t create_locked(std::span<const std::string_view> values, std::uint64_t hash, bool permanent);
 
-  void remove_locked(std::uint32_t id) {
-    series_record& r = record(id);
-    const std::uint32_t seq = r.seq.load(std::memory_order_relaxed);
-    r.seq.store(seq + 1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
-    r.generation.fetch_add(1, std::memory_order_relaxed);
-    r.live = false;
-    r.seq.store(seq + 2, std::memory_order_release);
-    const std::size_t mask = index_size_ - 1;
-    for (std::size_t pos = hash_of_locked(r) & mask;; pos = (pos + 1) & mask) {
-      const std::uint32_t entry = index_load(pos, std::memory_order_relaxed);
-      if (entry == id + 1) {
-        index_store(pos, tombstone, std::memory_order_release);
-        ++tombstones_;
-        break;
-      }
-      if (entry == 0) break;  // not indexed (cannot happen for a live record)
-    }
-    r.next_free = 0;
-    if (free_count_ == 0) free_head_ = id;
-    else record(free_tail_).next_free = id;
-    free_tail_ = id;
-    ++free_count_;
-    --live_count_;
-    if (tombstones_ > index_size_ / 4) rebuild_index_locked();
-  }
+  void remove_locked(std::uint32_t id);
 
   /// Drops tombstones. Lookups racing the rebuild may miss and take the locked path, which waits for it.
-  void rebuild_index_locked() {
-    for (std::size_t pos = 0; pos < index_size_; ++pos) index_store(pos, 0, std::memory_order_relaxed);
-    const std::size_t mask = index_size_ - 1;
-    for (std::uint32_t id = 0; id < next_unused_; ++id) {
-      const series_record& r = record(id);
-      if (!r.live) continue;
-      for (std::size_t pos = hash_of_locked(r) & mask;; pos = (pos + 1) & mask) {
-        if (index_load(pos, std::memory_order_relaxed) == 0) {
-          index_store(pos, id + 1, std::memory_order_release);
-          break;
-        }
-      }
-    }
-    tombstones_ = 0;
-  }
+  void rebuild_index_locked();
 
-  std::uint32_t overflow_locked(bool requested) {
-    if (!requested) rejected_.fetch_add(1, std::memory_order_relaxed);
-    const std::uint32_t id = cap_;
-    if (!overflow_made_) {
-      series_record& r = *ensure_record(id);
-      prepare_storage(r);
-      std::vector<std::string_view> values(spec_.label_names.size(), overflow_label_value);
-      write_words(r, values);
-      r.permanent = true;
-      r.created = now_seconds();
-      overflow_made_ = true;
-    }
-    if (!overflow_used_) {
-      series_record& r = record(id);
-      if (r.has_cells && r.first_cell != 0 && cells_per_series_ > 0) zero_cells(r.first_cell, cells_per_series_);
-      r.bits.store(0, std::memory_order_relaxed);
-      r.gauge_flags.store(0, std::memory_order_relaxed);
-      r.live = true;
-      overflow_used_ = true;
-    }
-    return id;
-  }
+  std::uint32_t overflow_locked(bool requested);
 
   /// Sum of a series' values, to tell whether it moved since the last scrape.
-  [[nodiscard]] double fingerprint_of(const series_record& r) const noexcept {
-    if (spec_.type == metric_type::gauge) return gauge_value(r);  // its cells hold deltas and an absorbed bit pattern
-    double f = std::bit_cast<double>(r.bits.load(std::memory_order_relaxed));
-    for (std::uint32_t i = 0; i < cells_per_series_; ++i) {
-      f += static_cast<double>(sum_cells_u64(r.first_cell + i));
-      f += global_fractions.read(r.first_cell + i);
-    }
-    return f;
-  }
+  [[nodiscard]] double fingerprint_of(const series_record& r) const noexcept;
 
-  std::size_t expire_idle_locked(double now) {
-    std::size_t removed = 0;
-    for (std::uint32_t id = 0; id < next_unused_; ++id) {
-      series_record& r = record(id);
-      if (!r.live || r.permanent) continue;
-      const double f = fingerprint_of(r);
-      expiry_state& e = expiry_[id];
-      if (f != e.fingerprint) {
-        e.fingerprint = f;
-        e.last_change = now;
-      } else if (now - e.last_change >= expire_after_) {
-        remove_locked(id);
-        ++removed;
-      }
-    }
-    return removed;
-  }
+  std::size_t expire_idle_locked(double now);
 
   void detach() noexcept;  // defined in registry.hpp
 
@@ -800,6 +549,327 @@ class family_core {
   family_core* next_ = nullptr;
   registry* owner_ = nullptr;
 };
+
+
+#if PROMCXX_DEFINE_SLOW_PATHS
+// The slow paths: series creation and removal, index upkeep. Compiled once in
+// src/promcxx.cpp under PROMCXX_SEPARATE_COMPILATION (config.hpp).
+
+PROMCXX_SLOW_PATH owned_spec::owned_spec(const owned_spec& other)
+    : name(other.name), help(other.help), unit(other.unit), labels(other.labels), bounds(other.bounds),
+      states(other.states) {
+  point_views();
+}
+
+PROMCXX_SLOW_PATH void owned_spec::point_views() {
+  label_views.assign(labels.begin(), labels.end());
+  state_views.assign(states.begin(), states.end());
+}
+
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE family_core::family_core(const family_spec& spec, bool exemplars,
+                                                         double expire_after_seconds)
+    : spec_(spec),
+      cap_(spec.label_names.empty() ? 1 : static_cast<std::uint32_t>(spec.max_series < max_cap ? spec.max_series : max_cap)),
+      cells_per_series_(cells_for(spec)), exemplar_slots_(exemplars ? exemplar_slots_for(spec) : 0),
+      expire_after_(expire_after_seconds),
+      index_size_(std::bit_ceil(std::size_t{2} * cap_)),  // the overflow series is never indexed
+      narrow_(cap_ < 0xfffeU),
+      index_(narrow_ ? static_cast<void*>(new std::atomic<std::uint16_t>[index_size_]())
+                     : static_cast<void*>(new std::atomic<std::uint32_t>[index_size_]())),
+      chunks_(new std::atomic<series_record*>[chunk_count()]()),
+      expiry_(expire_after_seconds > 0 ? new expiry_state[std::size_t{cap_} + 1]() : nullptr) {
+  if (spec.label_names.empty()) {
+    lock held{mutex_};
+    single_ = create_locked({}, hash_label_values({}), true);
+  }
+}
+
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE family_core::~family_core() {
+  detach();
+  for (std::size_t c = 0; c < chunk_count(); ++c) {
+    series_record* chunk = chunks_[c].load(std::memory_order_relaxed);
+    if (chunk == nullptr) continue;
+    for (std::uint32_t i = 0; i < chunk_size; ++i)
+      if (chunk[i].has_cells) global_cells.release(chunk[i].first_cell, cells_per_series_);
+    delete[] chunk;
+  }
+  for (word* w : retired_) delete[] w;
+  delete[] chunks_;
+  if (narrow_) delete[] static_cast<std::atomic<std::uint16_t>*>(index_);
+  else delete[] static_cast<std::atomic<std::uint32_t>*>(index_);
+  delete[] expiry_;
+}
+
+PROMCXX_SLOW_PATH std::uint32_t family_core::add_permanent(std::span<const std::string_view> values) {
+  lock held{mutex_};
+  return create_locked(values, hash_label_values(values), true);
+}
+
+PROMCXX_SLOW_PATH void family_core::add_known(std::span<const std::span<const std::string_view>> choices,
+                                               series_record** out) {
+  std::size_t combinations = 1;
+  for (const auto c : choices) combinations *= c.size();
+  std::vector<std::string_view> values(choices.size());
+  for (std::size_t slot = 0; slot < combinations; ++slot) {
+    std::size_t rest = slot;
+    for (std::size_t i = choices.size(); i-- > 0;) {
+      values[i] = choices[i][rest % choices[i].size()];
+      rest /= choices[i].size();
+    }
+    out[slot] = &record(add_permanent(values));
+  }
+}
+
+PROMCXX_SLOW_PATH bool family_core::remove(std::span<const std::string_view> values) {
+  if (values.size() != spec_.label_names.size()) return false;
+  const std::uint64_t hash = hash_label_values(values);
+  lock held{mutex_};
+  const auto id = find(values, hash);
+  if (id == no_series || record(id).permanent) return false;
+  remove_locked(id);
+  return true;
+}
+
+PROMCXX_SLOW_PATH void family_core::clear() {
+  lock held{mutex_};
+  for (std::uint32_t id = 0; id < next_unused_; ++id) {
+    const series_record& r = record(id);
+    if (r.live && !r.permanent) remove_locked(id);
+  }
+  overflow_used_ = false;
+}
+
+PROMCXX_SLOW_PATH void family_core::replace_all(std::span<const std::string_view> values) {
+  const std::uint64_t hash = hash_label_values(values);
+  lock held{mutex_};
+  for (std::uint32_t id = 0; id < next_unused_; ++id) {
+    const series_record& r = record(id);
+    if (r.live && !r.permanent) remove_locked(id);
+  }
+  create_locked(values, hash, false);
+}
+
+PROMCXX_SLOW_PATH void family_core::unpack_locked(const series_record& r, std::vector<std::string_view>& views) const {
+  views.clear();
+  scratch_.clear();
+  const word* w = r.words.load(std::memory_order_relaxed);
+  const std::size_t labels = spec_.label_names.size();
+  std::size_t at = length_words(labels);
+  std::vector<std::size_t>& sizes = scratch_sizes_;
+  sizes.clear();
+  for (std::size_t label = 0; label < labels; ++label) {
+    const auto n = static_cast<std::size_t>((w[label / 2].load(std::memory_order_relaxed) >> (32 * (label % 2))) & 0xffffffffU);
+    const std::size_t start = scratch_.size();
+    scratch_.resize(start + n);
+    for (std::size_t i = 0; i < n; i += 8) {
+      const std::uint64_t x = w[at++].load(std::memory_order_relaxed);
+      std::memcpy(scratch_.data() + start + i, &x, n - i < 8 ? n - i : 8);
+    }
+    sizes.push_back(n);
+  }
+  std::size_t offset = 0;
+  for (const auto n : sizes) {
+    views.emplace_back(scratch_.data() + offset, n);
+    offset += n;
+  }
+}
+
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE std::uint32_t family_core::create(std::span<const std::string_view> values,
+                                                                    std::uint64_t hash) {
+  bool valid = true;
+  bool all_overflow = !values.empty();
+  for (const auto v : values) {
+    valid = valid && v.size() <= max_label_value_bytes && is_valid_utf8(v);
+    all_overflow = all_overflow && v == overflow_label_value;
+  }
+  if (!valid) PROMCXX_BAD_DATA(bad_data::label_value, "label values must be valid UTF-8");
+  lock held{mutex_};
+  if (const auto found = find(values, hash); found != no_series) return found;
+  if (!valid || all_overflow || live_count_ >= cap_) return overflow_locked(all_overflow);
+  return create_locked(values, hash, false);
+}
+
+PROMCXX_SLOW_PATH std::uint32_t family_core::overflow_locked_entry() {
+  lock held{mutex_};
+  return overflow_locked(false);
+}
+
+PROMCXX_SLOW_PATH series_record* family_core::ensure_record(std::uint32_t id) {
+  std::atomic<series_record*>& slot = chunks_[id / chunk_size];
+  series_record* chunk = slot.load(std::memory_order_relaxed);
+  if (chunk == nullptr) {
+    chunk = new series_record[chunk_size];
+    slot.store(chunk, std::memory_order_release);
+  }
+  return &chunk[id % chunk_size];
+}
+
+PROMCXX_SLOW_PATH void family_core::prepare_storage(series_record& r) {
+  if (!r.has_cells) {
+    r.has_cells = true;
+    r.first_cell = cells_per_series_ == 0 ? 0 : global_cells.allocate(cells_per_series_);
+    if (exemplar_slots_ > 0) r.exemplars = new (std::nothrow) exemplar_slot[exemplar_slots_];
+  } else {
+    if (cells_per_series_ > 0 && r.first_cell != 0) zero_cells(r.first_cell, cells_per_series_);
+    if (r.exemplars)
+      for (std::uint32_t i = 0; i < exemplar_slots_; ++i) r.exemplars[i].reset();
+  }
+  r.bits.store(0, std::memory_order_relaxed);
+  r.gauge_flags.store(0, std::memory_order_relaxed);  // cells zeroed above: a gauge starts set-only again
+}
+
+PROMCXX_SLOW_PATH void family_core::write_words(series_record& r, std::span<const std::string_view> values) {
+  const std::size_t needed = words_for(values);
+  word* w = r.words.load(std::memory_order_relaxed);
+  if (needed > r.word_capacity) {
+    // A racing lookup may still read the old words: keep them until the family goes.
+    if (w != nullptr) retired_.push_back(w);
+    const std::size_t doubled = std::size_t{r.word_capacity} * 2;
+    const std::size_t capacity = needed > doubled ? needed : doubled;
+    w = new word[capacity]();
+    r.word_capacity = static_cast<std::uint32_t>(capacity);
+  }
+  for (std::size_t i = 0; i < length_words(values.size()); ++i) {
+    std::uint64_t lengths = values[2 * i].size();
+    if (2 * i + 1 < values.size()) lengths |= static_cast<std::uint64_t>(values[2 * i + 1].size()) << 32;
+    w[i].store(lengths, std::memory_order_relaxed);
+  }
+  std::size_t at = length_words(values.size());
+  for (const auto v : values)
+    for (std::size_t i = 0; i < v.size(); i += 8) w[at++].store(word_of(v, i), std::memory_order_relaxed);
+  r.words.store(w, std::memory_order_release);
+}
+
+PROMCXX_SLOW_PATH std::uint32_t family_core::create_locked(std::span<const std::string_view> values, std::uint64_t hash,
+                                                           bool permanent) {
+  std::uint32_t id;
+  if (free_count_ > 0) {
+    id = free_head_;
+    free_head_ = record(id).next_free;
+    --free_count_;
+  } else {
+    id = next_unused_++;
+  }
+  series_record& r = *ensure_record(id);
+  const std::uint32_t seq = r.seq.load(std::memory_order_relaxed);
+  r.seq.store(seq + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  prepare_storage(r);
+  write_words(r, values);
+  r.generation.fetch_add(1, std::memory_order_relaxed);
+  r.live = true;
+  if (r.permanent.load(std::memory_order_relaxed) != permanent) r.permanent.store(permanent, std::memory_order_relaxed);
+  r.created = now_seconds();
+  if (expiry_ != nullptr) expiry_[id] = {0, r.created};
+  r.seq.store(seq + 2, std::memory_order_release);
+  const std::size_t mask = index_size_ - 1;
+  for (std::size_t pos = hash & mask;; pos = (pos + 1) & mask) {
+    const std::uint32_t entry = index_load(pos, std::memory_order_relaxed);
+    if (entry == 0 || entry == tombstone) {
+      if (entry == tombstone) --tombstones_;
+      index_store(pos, id + 1, std::memory_order_release);
+      break;
+    }
+  }
+  ++live_count_;
+  return id;
+}
+
+PROMCXX_SLOW_PATH void family_core::remove_locked(std::uint32_t id) {
+  series_record& r = record(id);
+  const std::uint32_t seq = r.seq.load(std::memory_order_relaxed);
+  r.seq.store(seq + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  r.generation.fetch_add(1, std::memory_order_relaxed);
+  r.live = false;
+  r.seq.store(seq + 2, std::memory_order_release);
+  const std::size_t mask = index_size_ - 1;
+  for (std::size_t pos = hash_of_locked(r) & mask;; pos = (pos + 1) & mask) {
+    const std::uint32_t entry = index_load(pos, std::memory_order_relaxed);
+    if (entry == id + 1) {
+      index_store(pos, tombstone, std::memory_order_release);
+      ++tombstones_;
+      break;
+    }
+    if (entry == 0) break;  // not indexed (cannot happen for a live record)
+  }
+  r.next_free = 0;
+  if (free_count_ == 0) free_head_ = id;
+  else record(free_tail_).next_free = id;
+  free_tail_ = id;
+  ++free_count_;
+  --live_count_;
+  if (tombstones_ > index_size_ / 4) rebuild_index_locked();
+}
+
+PROMCXX_SLOW_PATH void family_core::rebuild_index_locked() {
+  for (std::size_t pos = 0; pos < index_size_; ++pos) index_store(pos, 0, std::memory_order_relaxed);
+  const std::size_t mask = index_size_ - 1;
+  for (std::uint32_t id = 0; id < next_unused_; ++id) {
+    const series_record& r = record(id);
+    if (!r.live) continue;
+    for (std::size_t pos = hash_of_locked(r) & mask;; pos = (pos + 1) & mask) {
+      if (index_load(pos, std::memory_order_relaxed) == 0) {
+        index_store(pos, id + 1, std::memory_order_release);
+        break;
+      }
+    }
+  }
+  tombstones_ = 0;
+}
+
+PROMCXX_SLOW_PATH std::uint32_t family_core::overflow_locked(bool requested) {
+  if (!requested) rejected_.fetch_add(1, std::memory_order_relaxed);
+  const std::uint32_t id = cap_;
+  if (!overflow_made_) {
+    series_record& r = *ensure_record(id);
+    prepare_storage(r);
+    std::vector<std::string_view> values(spec_.label_names.size(), overflow_label_value);
+    write_words(r, values);
+    r.permanent = true;
+    r.created = now_seconds();
+    overflow_made_ = true;
+  }
+  if (!overflow_used_) {
+    series_record& r = record(id);
+    if (r.has_cells && r.first_cell != 0 && cells_per_series_ > 0) zero_cells(r.first_cell, cells_per_series_);
+    r.bits.store(0, std::memory_order_relaxed);
+    r.gauge_flags.store(0, std::memory_order_relaxed);
+    r.live = true;
+    overflow_used_ = true;
+  }
+  return id;
+}
+
+PROMCXX_SLOW_PATH double family_core::fingerprint_of(const series_record& r) const noexcept {
+  if (spec_.type == metric_type::gauge) return gauge_value(r);  // its cells hold deltas and an absorbed bit pattern
+  double f = std::bit_cast<double>(r.bits.load(std::memory_order_relaxed));
+  for (std::uint32_t i = 0; i < cells_per_series_; ++i) {
+    f += static_cast<double>(sum_cells_u64(r.first_cell + i));
+    f += global_fractions.read(r.first_cell + i);
+  }
+  return f;
+}
+
+PROMCXX_SLOW_PATH std::size_t family_core::expire_idle_locked(double now) {
+  std::size_t removed = 0;
+  for (std::uint32_t id = 0; id < next_unused_; ++id) {
+    series_record& r = record(id);
+    if (!r.live || r.permanent) continue;
+    const double f = fingerprint_of(r);
+    expiry_state& e = expiry_[id];
+    if (f != e.fingerprint) {
+      e.fingerprint = f;
+      e.last_change = now;
+    } else if (now - e.last_change >= expire_after_) {
+      remove_locked(id);
+      ++removed;
+    }
+  }
+  return removed;
+}
+
+#endif // PROMCXX_DEFINE_SLOW_PATHS
 
 } // namespace detail
 } // namespace promcxx

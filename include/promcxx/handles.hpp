@@ -89,30 +89,64 @@ struct binade_search {
   std::uint32_t steps = 0;                         // the most bounds inside one binade
 };
 
+/// Value edge of the binade at `step` (steps in increasing value order: negative
+/// binades from -Inf up to -0, then +0 up to +Inf): its lowest or its highest value.
+constexpr double binade_edge(std::uint64_t step, bool highest) noexcept {
+  constexpr std::uint64_t mantissa = (std::uint64_t{1} << 52) - 1;
+  const std::uint64_t top = step < 2048 ? 4095 - step : step - 2048;
+  const bool negative = top >= 2048;
+  const bool infinite = (top & 0x7ff) == 0x7ff;  // +-Inf (NaN never gets here)
+  const double smallest_magnitude = std::bit_cast<double>(top << 52);  // (not "near"/"far": macros on Windows)
+  const double largest_magnitude = infinite ? smallest_magnitude : std::bit_cast<double>(top << 52 | mantissa);
+  return negative == highest ? smallest_magnitude : largest_magnitude;
+}
+
+/// The first step whose lowest (or highest) value is above `bound`: both edges grow
+/// with the step, so a binary search (12 probes) finds it.
+constexpr std::uint64_t first_step_above(double bound, bool highest) noexcept {
+  std::uint64_t lo = 0, hi = 4096;
+  while (lo < hi) {
+    const std::uint64_t mid = (lo + hi) / 2;
+    if (bound < binade_edge(mid, highest)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 template <std::size_t N>
   requires(N < 255)  // bound indexes are bytes; bucket_index_of uses the table below that only
 consteval binade_search<N> make_binade_search(const std::array<double, N>& bounds) {
   binade_search<N> s;
   for (std::size_t i = 0; i < N; ++i) s.bounds_then_inf[i] = bounds[i];
   s.bounds_then_inf[N] = std::numeric_limits<double>::infinity();
-  constexpr std::uint64_t mantissa = (std::uint64_t{1} << 52) - 1;
-  // Binades in increasing value order (negative ones from -Inf up to -0, then +0 up
-  // to +Inf) meet the sorted bounds in order: two running counts, one pass (this
-  // runs at compile time for every layout whose observe() is used: keep it linear).
-  std::size_t below = 0, not_above = 0;  // bounds < the binade's lowest value, < its highest value
-  for (std::uint64_t step = 0; step < 4096; ++step) {
-    const std::uint64_t top = step < 2048 ? 4095 - step : step - 2048;
-    const bool negative = top >= 2048;
-    const bool infinite = (top & 0x7ff) == 0x7ff;  // +-Inf (NaN never gets here)
-    const double smallest_magnitude = std::bit_cast<double>(top << 52);  // (not "near"/"far": macros on Windows)
-    const double largest_magnitude = infinite ? smallest_magnitude : std::bit_cast<double>(top << 52 | mantissa);
-    const double lowest = negative ? largest_magnitude : smallest_magnitude;
-    const double highest = negative ? smallest_magnitude : largest_magnitude;
-    while (below < N && bounds[below] < lowest) ++below;
-    if (not_above < below) not_above = below;
-    while (not_above < N && bounds[not_above] < highest) ++not_above;
-    s.bounds_below[top] = static_cast<std::uint8_t>(below);
-    if (not_above - below > s.steps) s.steps = static_cast<std::uint32_t>(not_above - below);  // b < v for some v only
+  // bounds_below at a step counts the bounds below the binade's lowest value, and the
+  // bounds below its highest value exceed them by the bounds inside it. Bounds are
+  // sorted, so each count grows by one at the step where its next bound drops below:
+  // found by binary search per bound, then the table is filled run by run (this runs
+  // at compile time for every layout whose observe() is used, and a step-by-step scan
+  // of the 4096 binades cost ~30 ms a layout).
+  std::array<std::uint64_t, N + 1> below_from{}, inside_from{};  // step where count i+1 starts
+  for (std::size_t i = 0; i < N; ++i) {
+    below_from[i] = first_step_above(bounds[i], false);
+    inside_from[i] = first_step_above(bounds[i], true);
+  }
+  below_from[N] = 4096;
+  std::uint8_t* const table = s.bounds_below.data();
+  std::uint64_t step = 0;
+  for (std::size_t count = 0; count <= N; ++count) {
+    const std::uint64_t run_end = below_from[count];
+    for (; step < run_end && step < 2048; ++step) table[4095 - step] = static_cast<std::uint8_t>(count);
+    for (; step < run_end; ++step) table[step - 2048] = static_cast<std::uint8_t>(count);
+  }
+  // steps: the most bounds b with lowest <= b < highest in one binade. That count only
+  // grows where a bound drops below a highest value, so it is checked there.
+  std::size_t below = 0, not_above = 0;
+  for (std::size_t i = 0; i < N; ++i) {
+    const std::uint64_t at = inside_from[i];
+    if (at >= 4096) break;
+    while (not_above < N && inside_from[not_above] <= at) ++not_above;
+    while (below < N && below_from[below] <= at) ++below;
+    if (not_above - below > s.steps) s.steps = static_cast<std::uint32_t>(not_above - below);
   }
   return s;
 }
@@ -326,13 +360,17 @@ inline void gauge_cas_add(std::atomic<std::uint64_t>& bits, double v) noexcept {
 }
 
 /// The first add of a series (or any add of one without cells).
-PROMCXX_NOINLINE inline void gauge_first_add(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
-                                             std::uint32_t cell, std::uint64_t delta) noexcept {
+void gauge_first_add(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
+                     std::uint32_t cell, std::uint64_t delta) noexcept;  // compiled once in compiled mode (config.hpp)
+#if PROMCXX_DEFINE_SLOW_PATHS
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE void gauge_first_add(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
+                                                        std::uint32_t cell, std::uint64_t delta) noexcept {
   if (cell == 0) return gauge_cas_add(bits, static_cast<double>(static_cast<std::int64_t>(delta)));
   // Flag first, then the cell: a set that happens after this add sees the flag and absorbs the cell.
   flags.fetch_or(gauge_added, std::memory_order_relaxed);
   add_to_cell(cell, delta);
 }
+#endif
 
 /// Adds a whole delta (int64 as two's complement): the hot path of inc/dec.
 inline void gauge_add_whole(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags, std::uint32_t cell,
@@ -343,8 +381,11 @@ inline void gauge_add_whole(std::atomic<std::uint64_t>& bits, std::atomic<std::u
 }
 
 /// Adds a fractional or non-finite delta.
-PROMCXX_NOINLINE inline void gauge_add_other(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
-                                             std::uint32_t cell, double v) noexcept {
+void gauge_add_other(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
+                     std::uint32_t cell, double v) noexcept;  // compiled once in compiled mode (config.hpp)
+#if PROMCXX_DEFINE_SLOW_PATHS
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE void gauge_add_other(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
+                                                        std::uint32_t cell, double v) noexcept {
   if (cell == 0) return gauge_cas_add(bits, v);
   if (v - v != 0) {  // NaN or +-Inf would poison the cells for good, so it goes into the base
     const gauge_lock held{flags};
@@ -355,6 +396,7 @@ PROMCXX_NOINLINE inline void gauge_add_other(std::atomic<std::uint64_t>& bits, s
   if ((flags.load(std::memory_order_relaxed) & both) != both) flags.fetch_or(both, std::memory_order_relaxed);
   add_to_cell(cell + 1, v);
 }
+#endif
 
 inline void gauge_add(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags, std::uint32_t cell, double v) noexcept {
   constexpr double two_53 = 9007199254740992.0;  // whole doubles below it convert to int64 exactly
@@ -364,11 +406,15 @@ inline void gauge_add(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t
     gauge_add_other(bits, flags, cell, v);
 }
 
-PROMCXX_NOINLINE inline void gauge_set_absorbing(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
-                                                 std::uint32_t cell, double v) noexcept {
+void gauge_set_absorbing(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
+                         std::uint32_t cell, double v) noexcept;  // compiled once in compiled mode (config.hpp)
+#if PROMCXX_DEFINE_SLOW_PATHS
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE void gauge_set_absorbing(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags,
+                                                            std::uint32_t cell, double v) noexcept {
   const gauge_lock held{flags};
   gauge_set_locked(bits, held.seen(), cell, v);
 }
+#endif
 
 /// set(): one store while the gauge never took an add.
 inline void gauge_set(std::atomic<std::uint64_t>& bits, std::atomic<std::uint8_t>& flags, std::uint32_t cell, double v) noexcept {

@@ -60,7 +60,7 @@ class family_front {
     static_assert(!Descriptor::all_known, "promcxx: series of label_values<...> cannot be removed");
     static_assert(sizeof...(Values) == label_count, "promcxx: remove(...) takes exactly one value per declared label name");
     const std::array<std::string_view, label_count> v{std::string_view{values}...};
-    return core_.remove(v);
+    return core_.remove({v.data(), v.size()});
   }
   /// Removes every series created through labels(...).
   void clear() {
@@ -79,19 +79,11 @@ class family_front {
   [[nodiscard]] const family_core& core() const noexcept { return core_; }
 
  protected:
+  // Thin on purpose: the work is in non-template family_core code (compiled once in
+  // compiled mode), so each further metric costs little to compile.
   explicit family_front(registry* r) : core_(Descriptor::spec, Descriptor::exemplars, 0) {
-    if constexpr (Descriptor::all_known) {
-      for (std::size_t slot = 0; slot < Descriptor::known_combinations; ++slot) {
-        std::array<std::string_view, label_count> v{};
-        std::size_t rest = slot;
-        for (std::size_t i = label_count; i-- > 0;) {
-          const auto choices = Descriptor::known_values(i);
-          v[i] = choices[rest % choices.size()];
-          rest /= choices.size();
-        }
-        known_[slot] = &core_.record(core_.add_permanent(v));  // with<...>() resolves the slot at compile time
-      }
-    }
+    if constexpr (Descriptor::all_known)
+      core_.add_known({known_choices.data(), label_count}, known_.data());  // with<...>() indexes known_
     if (r != nullptr) attach_family(*r, core_);
   }
   ~family_front() = default;
@@ -119,6 +111,12 @@ class family_front {
   family_core core_;
 
  private:
+  static constexpr auto known_choices = [] {
+    std::array<std::span<const std::string_view>, label_count> choices{};
+    if constexpr (Descriptor::all_known)
+      for (std::size_t i = 0; i < label_count; ++i) choices[i] = Descriptor::known_values(i);
+    return choices;
+  }();
   std::array<series_record*, Descriptor::known_combinations> known_{};
 };
 

@@ -2,7 +2,6 @@
 #ifndef PROMCXX_REGISTRY_HPP
 #define PROMCXX_REGISTRY_HPP
 
-#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <initializer_list>
@@ -152,79 +151,35 @@ class registry {
   registry(const registry&) = delete;
   registry& operator=(const registry&) = delete;
 
-  ~registry() {
-    detail::lock held{mutex_};
-    for (auto* f = head_; f != nullptr; f = f->next_) f->owner_ = nullptr;
-    for (auto* c = collectors_; c != nullptr; c = c->next_) c->owner_ = nullptr;
-    head_ = nullptr;
-    for (const auto& o : owned_) o.destroy(o.family);  // runtime families detach from nobody now
-  }
+  ~registry();
 
   /// Registers a family. Throws family_error (a std::invalid_argument) when it
   /// is registered already, its name or one of its exposed sample names
   /// (`_total`, `_created`, `_info`, `_bucket`, `_count`, `_sum`) clashes with a
   /// registered family, or a label clashes with a constant label of this registry.
-  void add(detail::family_core& family) {
-    detail::lock held{mutex_};
-    if (const auto broken = admits(family); broken != detail::rule::none) PROMCXX_THROW(family_error(broken, message(broken, family.spec().name)));
-    link(family);
-  }
+  void add(detail::family_core& family);
 
-  void remove(detail::family_core& family) noexcept {
-    detail::lock held{mutex_};
-    for (detail::family_core** at = &head_; *at != nullptr; at = &(*at)->next_) {
-      if (*at == &family) {
-        *at = family.next_;
-        family.next_ = nullptr;
-        family.owner_ = nullptr;
-        return;
-      }
-    }
-  }
+  void remove(detail::family_core& family) noexcept;
 
-  void add(collector& c) {
-    detail::lock held{mutex_};
-    if (c.owner_ != nullptr) PROMCXX_THROW(std::invalid_argument("promcxx::registry: collector is already registered"));
-    c.next_ = collectors_;
-    c.owner_ = this;
-    collectors_ = &c;
-  }
+  void add(collector& c);
 
-  void remove(collector& c) noexcept {
-    detail::lock held{mutex_};
-    for (collector** at = &collectors_; *at != nullptr; at = &(*at)->next_) {
-      if (*at == &c) {
-        *at = c.next_;
-        c.next_ = nullptr;
-        c.owner_ = nullptr;
-        return;
-      }
-    }
-  }
+  void remove(collector& c) noexcept;
 
   /// Defines a counter family at run time, owned by this registry. Checks every
   /// rule a compile-time descriptor checks (by the same code) and throws
   /// family_error naming the broken rule.
   promcxx::counter_family& counter_family(std::string_view name, std::string_view help,
                                           std::initializer_list<std::string_view> label_names = {},
-                                          const family_options& options = {}) {
-    return define<promcxx::counter_family>(name, help, label_names, options);
-  }
+                                          const family_options& options = {});
   promcxx::gauge_family& gauge_family(std::string_view name, std::string_view help,
                                       std::initializer_list<std::string_view> label_names = {},
-                                      const family_options& options = {}) {
-    return define<promcxx::gauge_family>(name, help, label_names, options);
-  }
+                                      const family_options& options = {});
   promcxx::histogram_family& histogram_family(std::string_view name, std::string_view help,
                                               std::initializer_list<std::string_view> label_names = {},
-                                              const family_options& options = {}) {
-    return define<promcxx::histogram_family>(name, help, label_names, options);
-  }
+                                              const family_options& options = {});
   promcxx::summary_family& summary_family(std::string_view name, std::string_view help,
                                           std::initializer_list<std::string_view> label_names = {},
-                                          const family_options& options = {}) {
-    return define<promcxx::summary_family>(name, help, label_names, options);
-  }
+                                          const family_options& options = {});
 
   /// The same without exceptions: nullptr and the broken rule in `error` (rule::none on success).
   template <class Family>
@@ -243,46 +198,12 @@ class registry {
   }
 
   /// Removes (and destroys) a runtime-defined family; its handles must not be used afterwards.
-  bool erase(detail::family_core& family) {
-    remove(family);
-    detail::lock held{mutex_};
-    for (auto it = owned_.begin(); it != owned_.end(); ++it) {
-      if (it->family == &family) {
-        const auto o = *it;
-        owned_.erase(it);
-        o.destroy(o.family);
-        return true;
-      }
-    }
-    return false;
-  }
+  bool erase(detail::family_core& family);
 
   /// Labels added to every series of this registry, such as `node_id`. Throws
   /// std::invalid_argument on an invalid or reserved name, invalid UTF-8, a
   /// duplicate, or a clash with a label a registered family declares.
-  void set_const_labels(std::initializer_list<label_pair> labels) {
-    std::vector<std::pair<std::string, std::string>> checked;
-    for (const auto& l : labels) {
-      if (!detail::is_label_name(l.name) || detail::is_reserved_label_name(l.name) || l.name == "le" ||
-          l.name == "quantile")
-        PROMCXX_THROW(std::invalid_argument("promcxx::registry: invalid constant label name \"" + std::string(l.name) + "\""));
-      if (!detail::is_valid_utf8(l.value))
-        PROMCXX_THROW(std::invalid_argument("promcxx::registry: constant label \"" + std::string(l.name) +
-                                    "\" has a value that is not valid UTF-8"));
-      for (const auto& c : checked)
-        if (c.first == l.name)
-          PROMCXX_THROW(std::invalid_argument("promcxx::registry: constant label \"" + std::string(l.name) + "\" given twice"));
-      checked.emplace_back(l.name, l.value);
-    }
-    detail::lock held{mutex_};
-    for (auto* f = head_; f != nullptr; f = f->next_)
-      for (const auto& name : f->spec().label_names)
-        for (const auto& c : checked)
-          if (c.first == name)
-            PROMCXX_THROW(std::invalid_argument("promcxx::registry: metric \"" + std::string(f->spec().name) +
-                                        "\" already declares constant label \"" + c.first + "\""));
-    const_labels_ = std::move(checked);
-  }
+  void set_const_labels(std::initializer_list<label_pair> labels);
 
   /// Collects every family into `out` (cleared first; its capacity is reused),
   /// families sorted by name, series by label values. Defined in collect.hpp
@@ -295,32 +216,12 @@ class registry {
   static constexpr std::string_view overflow_label_names[] = {"metric"};
   static constexpr std::string_view bad_data_label_names[] = {"kind"};
 
-  static std::string message(detail::rule broken, std::string_view name) {
-    return std::string(detail::rule_message(broken)) + " (metric \"" + std::string(name) + "\")";
-  }
+  static std::string message(detail::rule broken, std::string_view name);
 
   /// The first rule that keeps `family` out of this registry, or rule::none.
-  detail::rule admits(const detail::family_core& family) const noexcept {
-    if (family.owner_ != nullptr) return detail::rule::already_registered;
-    const auto& spec = family.spec();
-    for (const auto& label : spec.label_names)
-      for (const auto& c : const_labels_)
-        if (c.first == label) return detail::rule::const_label_clash;
-    for (const auto* f = head_; f != nullptr; f = f->next_) {
-      if (f->spec().name == spec.name) return detail::rule::duplicate_name;
-      if (detail::families_clash(f->spec().type, f->spec().name, spec.type, spec.name))
-        return detail::rule::exposed_name_clash;
-    }
-    return detail::rule::none;
-  }
+  detail::rule admits(const detail::family_core& family) const noexcept;
 
-  void link(detail::family_core& family) noexcept {
-    detail::family_core** at = &head_;
-    while (*at != nullptr && (*at)->spec().name < family.spec().name) at = &(*at)->next_;
-    family.next_ = *at;
-    family.owner_ = this;
-    *at = &family;
-  }
+  void link(detail::family_core& family) noexcept;
 
   template <class Family>
   Family& define(std::string_view name, std::string_view help, std::span<const std::string_view> label_names,
@@ -400,19 +301,155 @@ inline constinit registry default_registry_instance;
 /// The registry metrics join when declared without one.
 inline registry& default_registry() noexcept { return default_registry_instance; }
 
-inline collector::~collector() {
-  if (owner_ != nullptr) owner_->remove(*this);
-}
-
 namespace detail {
 
 inline void attach_family(registry& r, family_core& family) { r.add(family); }
 
-inline void family_core::detach() noexcept {
+} // namespace detail
+
+#if PROMCXX_DEFINE_SLOW_PATHS
+// Registration and runtime definitions: compiled once in src/promcxx.cpp under
+// PROMCXX_SEPARATE_COMPILATION (config.hpp).
+
+PROMCXX_SLOW_PATH registry::~registry() {
+  detail::lock held{mutex_};
+  for (auto* f = head_; f != nullptr; f = f->next_) f->owner_ = nullptr;
+  for (auto* c = collectors_; c != nullptr; c = c->next_) c->owner_ = nullptr;
+  head_ = nullptr;
+  for (const auto& o : owned_) o.destroy(o.family);  // runtime families detach from nobody now
+}
+
+PROMCXX_SLOW_PATH void registry::add(detail::family_core& family) {
+  detail::lock held{mutex_};
+  if (const auto broken = admits(family); broken != detail::rule::none) PROMCXX_THROW(family_error(broken, message(broken, family.spec().name)));
+  link(family);
+}
+
+PROMCXX_SLOW_PATH void registry::remove(detail::family_core& family) noexcept {
+  detail::lock held{mutex_};
+  for (detail::family_core** at = &head_; *at != nullptr; at = &(*at)->next_) {
+    if (*at == &family) {
+      *at = family.next_;
+      family.next_ = nullptr;
+      family.owner_ = nullptr;
+      return;
+    }
+  }
+}
+
+PROMCXX_SLOW_PATH void registry::add(collector& c) {
+  detail::lock held{mutex_};
+  if (c.owner_ != nullptr) PROMCXX_THROW(std::invalid_argument("promcxx::registry: collector is already registered"));
+  c.next_ = collectors_;
+  c.owner_ = this;
+  collectors_ = &c;
+}
+
+PROMCXX_SLOW_PATH void registry::remove(collector& c) noexcept {
+  detail::lock held{mutex_};
+  for (collector** at = &collectors_; *at != nullptr; at = &(*at)->next_) {
+    if (*at == &c) {
+      *at = c.next_;
+      c.next_ = nullptr;
+      c.owner_ = nullptr;
+      return;
+    }
+  }
+}
+
+PROMCXX_SLOW_PATH bool registry::erase(detail::family_core& family) {
+  remove(family);
+  detail::lock held{mutex_};
+  for (auto it = owned_.begin(); it != owned_.end(); ++it) {
+    if (it->family == &family) {
+      const auto o = *it;
+      owned_.erase(it);
+      o.destroy(o.family);
+      return true;
+    }
+  }
+  return false;
+}
+
+PROMCXX_SLOW_PATH void registry::set_const_labels(std::initializer_list<label_pair> labels) {
+  std::vector<std::pair<std::string, std::string>> checked;
+  for (const auto& l : labels) {
+    if (!detail::is_label_name(l.name) || detail::is_reserved_label_name(l.name) || l.name == "le" ||
+        l.name == "quantile")
+      PROMCXX_THROW(std::invalid_argument("promcxx::registry: invalid constant label name \"" + std::string(l.name) + "\""));
+    if (!detail::is_valid_utf8(l.value))
+      PROMCXX_THROW(std::invalid_argument("promcxx::registry: constant label \"" + std::string(l.name) +
+                                  "\" has a value that is not valid UTF-8"));
+    for (const auto& c : checked)
+      if (c.first == l.name)
+        PROMCXX_THROW(std::invalid_argument("promcxx::registry: constant label \"" + std::string(l.name) + "\" given twice"));
+    checked.emplace_back(l.name, l.value);
+  }
+  detail::lock held{mutex_};
+  for (auto* f = head_; f != nullptr; f = f->next_)
+    for (const auto& name : f->spec().label_names)
+      for (const auto& c : checked)
+        if (c.first == name)
+          PROMCXX_THROW(std::invalid_argument("promcxx::registry: metric \"" + std::string(f->spec().name) +
+                                      "\" already declares constant label \"" + c.first + "\""));
+  const_labels_ = std::move(checked);
+}
+
+PROMCXX_SLOW_PATH std::string registry::message(detail::rule broken, std::string_view name) {
+  return std::string(detail::rule_message(broken)) + " (metric \"" + std::string(name) + "\")";
+}
+
+PROMCXX_SLOW_PATH detail::rule registry::admits(const detail::family_core& family) const noexcept {
+  if (family.owner_ != nullptr) return detail::rule::already_registered;
+  const auto& spec = family.spec();
+  for (const auto& label : spec.label_names)
+    for (const auto& c : const_labels_)
+      if (c.first == label) return detail::rule::const_label_clash;
+  for (const auto* f = head_; f != nullptr; f = f->next_) {
+    if (f->spec().name == spec.name) return detail::rule::duplicate_name;
+    if (detail::families_clash(f->spec().type, f->spec().name, spec.type, spec.name))
+      return detail::rule::exposed_name_clash;
+  }
+  return detail::rule::none;
+}
+
+PROMCXX_SLOW_PATH void registry::link(detail::family_core& family) noexcept {
+  detail::family_core** at = &head_;
+  while (*at != nullptr && (*at)->spec().name < family.spec().name) at = &(*at)->next_;
+  family.next_ = *at;
+  family.owner_ = this;
+  *at = &family;
+}
+
+PROMCXX_SLOW_PATH promcxx::counter_family& registry::counter_family(std::string_view name, std::string_view help,
+    std::initializer_list<std::string_view> label_names, const family_options& options) {
+  return define<promcxx::counter_family>(name, help, label_names, options);
+}
+
+PROMCXX_SLOW_PATH promcxx::gauge_family& registry::gauge_family(std::string_view name, std::string_view help,
+    std::initializer_list<std::string_view> label_names, const family_options& options) {
+  return define<promcxx::gauge_family>(name, help, label_names, options);
+}
+
+PROMCXX_SLOW_PATH promcxx::histogram_family& registry::histogram_family(std::string_view name, std::string_view help,
+    std::initializer_list<std::string_view> label_names, const family_options& options) {
+  return define<promcxx::histogram_family>(name, help, label_names, options);
+}
+
+PROMCXX_SLOW_PATH promcxx::summary_family& registry::summary_family(std::string_view name, std::string_view help,
+    std::initializer_list<std::string_view> label_names, const family_options& options) {
+  return define<promcxx::summary_family>(name, help, label_names, options);
+}
+
+PROMCXX_SLOW_PATH collector::~collector() {
   if (owner_ != nullptr) owner_->remove(*this);
 }
 
-} // namespace detail
+PROMCXX_SLOW_PATH void detail::family_core::detach() noexcept {
+  if (owner_ != nullptr) owner_->remove(*this);
+}
+
+#endif // PROMCXX_DEFINE_SLOW_PATHS
 
 } // namespace promcxx
 

@@ -131,23 +131,7 @@ class page_lists {
   }
 
   /// Publishes a new (zeroed) page under its number; false when memory ran out.
-  bool link(std::uint32_t page_number, cell_page* page) noexcept {
-    heads* h = directories_[page_number >> directory_shift].load(std::memory_order_acquire);
-    if (h == nullptr) [[unlikely]] {
-      lock held{mutex_};
-      h = directories_[page_number >> directory_shift].load(std::memory_order_relaxed);
-      if (h == nullptr) {
-        h = static_cast<heads*>(global_page_arena.allocate(sizeof(heads)));
-        if (h == nullptr) return false;
-        directories_[page_number >> directory_shift].store(h, std::memory_order_release);
-      }
-    }
-    std::atomic<const cell_page*>& head = h->head[page_number & (pages_per_directory - 1)];
-    const cell_page* old = head.load(std::memory_order_relaxed);
-    do page->next_same_number = old;
-    while (!head.compare_exchange_weak(old, page, std::memory_order_release, std::memory_order_relaxed));
-    return true;
-  }
+  bool link(std::uint32_t page_number, cell_page* page) noexcept;
 
  private:
   struct heads {
@@ -202,15 +186,7 @@ class shared_pages {
     return d->pages[page_number & (pages_per_directory - 1)];
   }
 
-  PROMCXX_COLD cell_page* make(std::uint32_t page_number) noexcept {
-    lock held{mutex_};
-    std::atomic<cell_page*>& slot = pages(page_number);
-    if (cell_page* page = slot.load(std::memory_order_relaxed)) return page;
-    auto* page = static_cast<cell_page*>(global_page_arena.allocate(sizeof(cell_page)));
-    if (page == nullptr || (listed_ && !global_page_lists.link(page_number, page))) out_of_memory();
-    slot.store(page, std::memory_order_release);
-    return page;
-  }
+  cell_page* make(std::uint32_t page_number) noexcept;
 
   [[noreturn]] static void out_of_memory() noexcept {
     // The last resort of the last resort: with no memory for even one shared page
@@ -251,28 +227,9 @@ class slab_pool {
 
   /// Slab for a thread that has none yet: a released one or a new one (nullptr:
   /// out of memory, the thread then writes through the shared fallback).
-  slab* acquire() noexcept {
-    lock held{mutex_};
-    if (free_ != nullptr) {
-      slab* s = free_;
-      free_ = s->next_free;
-      s->next_free = nullptr;
-      return s;
-    }
-    auto* s = static_cast<slab*>(global_page_arena.allocate(sizeof(slab)));
-    if (s == nullptr) return nullptr;
-    for (auto& d : s->directories) d = &empty_directory;
-    s->next_in_all = all_.load(std::memory_order_relaxed);
-    all_.store(s, std::memory_order_release);  // under mutex_: one writer of the list head
-    return s;
-  }
+  slab* acquire() noexcept;
 
-  void release(slab* s) noexcept {
-    if (s == nullptr || s == &empty_slab) return;
-    lock held{mutex_};
-    s->next_free = free_;
-    free_ = s;
-  }
+  void release(slab* s) noexcept;
 
   [[nodiscard]] std::size_t slab_count() const noexcept {
     std::size_t n = 0;
@@ -296,10 +253,7 @@ struct slab_lease {
   slab_lease() = default;
   slab_lease(const slab_lease&) = delete;
   slab_lease& operator=(const slab_lease&) = delete;
-  ~slab_lease() {
-    global_slabs.release(this_thread_slab);
-    this_thread_slab = &empty_slab;
-  }
+  ~slab_lease();
 };
 
 /// The calling thread's page with that number, or nullptr when it has none yet.
@@ -309,30 +263,7 @@ inline cell_page* own_page(std::uint32_t page_number) noexcept {
 
 /// Gives the calling thread a page (and a slab, a directory) for `page_number`;
 /// nullptr when memory ran out.
-PROMCXX_NOINLINE inline cell_page* claim_own_page(std::uint32_t page_number) noexcept {
-  slab* s = this_thread_slab;
-  if (s == &empty_slab) {
-    // A write from a thread_local destructor after the lease ended takes a slab
-    // that is never returned; its values are still read, so nothing is lost.
-    static thread_local slab_lease lease;
-    s = global_slabs.acquire();
-    if (s == nullptr) return nullptr;
-    this_thread_slab = s;
-  }
-  page_directory*& directory = s->directories[page_number >> directory_shift];
-  if (directory == &empty_directory) {
-    auto* d = static_cast<page_directory*>(global_page_arena.allocate(sizeof(page_directory)));
-    if (d == nullptr) return nullptr;
-    directory = d;
-  }
-  cell_page*& page = directory->pages[page_number & (pages_per_directory - 1)];
-  if (page == nullptr) {
-    auto* p = static_cast<cell_page*>(global_page_arena.allocate(sizeof(cell_page)));
-    if (p == nullptr || !global_page_lists.link(page_number, p)) return nullptr;  // p is arena memory: not freed
-    page = p;
-  }
-  return page;
-}
+cell_page* claim_own_page(std::uint32_t page_number) noexcept;
 
 inline cell& in_page(cell_page* page, std::uint32_t index) noexcept {
   return page->cells[index & (cells_per_page - 1)];
@@ -382,6 +313,15 @@ PROMCXX_NOINLINE void add_to_cell_slow(std::uint32_t index, Delta delta) noexcep
   if (cell_page* page = claim_own_page(index >> page_shift)) plain_add(in_page(page, index), delta);
   else atomic_add(global_fallback_pages.at(index), delta);
 }
+#if defined(PROMCXX_SEPARATE_COMPILATION)
+#  if PROMCXX_DEFINE_SLOW_PATHS
+template void add_to_cell_slow<std::uint64_t>(std::uint32_t, std::uint64_t) noexcept;
+template void add_to_cell_slow<double>(std::uint32_t, double) noexcept;
+#  else
+extern template void add_to_cell_slow<std::uint64_t>(std::uint32_t, std::uint64_t) noexcept;
+extern template void add_to_cell_slow<double>(std::uint32_t, double) noexcept;
+#  endif
+#endif
 
 inline void add_to_cell(std::uint32_t index, std::uint64_t delta) noexcept {
   if (cell_page* page = own_page(index >> page_shift)) [[likely]] plain_add(in_page(page, index), delta);
@@ -531,33 +471,9 @@ class cell_allocator {
 
   /// First index of `count` consecutive cells, or 0 (the discard block) when
   /// the cell space is exhausted.
-  std::uint32_t allocate(std::uint32_t count) noexcept {
-    if (count == 0) return 0;
-    lock held{mutex_};
-    for (auto it = free_ranges_.begin(); it != free_ranges_.end(); ++it) {
-      const std::uint32_t skip = misalignment(it->first, count);
-      if (it->count < skip + count) continue;
-      const std::uint32_t first = it->first + skip;
-      const range rest{first + count, it->count - skip - count};
-      if (skip > 0) it->count = skip;  // the gap before an aligned start stays free
-      else free_ranges_.erase(it);
-      if (rest.count > 0) keep_free(rest);
-      zero_cells(first, count);
-      return first;
-    }
-    const std::uint32_t skip = misalignment(next_, count);
-    if (std::uint64_t{skip} + count > max_cells - next_) return 0;
-    if (skip > 0) keep_free({next_, skip});
-    const std::uint32_t first = next_ + skip;
-    next_ = first + count;
-    return first;
-  }
+  std::uint32_t allocate(std::uint32_t count) noexcept;
 
-  void release(std::uint32_t first, std::uint32_t count) noexcept {
-    if (first == 0 || count == 0) return;
-    lock held{mutex_};
-    keep_free({first, count});
-  }
+  void release(std::uint32_t first, std::uint32_t count) noexcept;
 
   [[nodiscard]] std::uint32_t high_water() const noexcept {
     lock held{mutex_};
@@ -577,13 +493,7 @@ class cell_allocator {
     return cells_per_page - offset;
   }
 
-  void keep_free(range r) noexcept {
-    PROMCXX_TRY {
-      free_ranges_.push_back(r);
-    } PROMCXX_CATCH_ALL {
-      // Out of memory while freeing: the range is lost for reuse, nothing else.
-    }
-  }
+  void keep_free(range r) noexcept;
 
   mutable mutex mutex_;
   std::uint32_t next_ = discard_cell_block;
@@ -591,6 +501,129 @@ class cell_allocator {
 };
 
 inline constinit cell_allocator global_cells;
+
+#if PROMCXX_DEFINE_SLOW_PATHS
+// Allocation slow paths (new pages, slabs, cell ranges): compiled once in
+// src/promcxx.cpp under PROMCXX_SEPARATE_COMPILATION (config.hpp).
+
+PROMCXX_SLOW_PATH bool page_lists::link(std::uint32_t page_number, cell_page* page) noexcept {
+  heads* h = directories_[page_number >> directory_shift].load(std::memory_order_acquire);
+  if (h == nullptr) [[unlikely]] {
+    lock held{mutex_};
+    h = directories_[page_number >> directory_shift].load(std::memory_order_relaxed);
+    if (h == nullptr) {
+      h = static_cast<heads*>(global_page_arena.allocate(sizeof(heads)));
+      if (h == nullptr) return false;
+      directories_[page_number >> directory_shift].store(h, std::memory_order_release);
+    }
+  }
+  std::atomic<const cell_page*>& head = h->head[page_number & (pages_per_directory - 1)];
+  const cell_page* old = head.load(std::memory_order_relaxed);
+  do page->next_same_number = old;
+  while (!head.compare_exchange_weak(old, page, std::memory_order_release, std::memory_order_relaxed));
+  return true;
+}
+
+PROMCXX_SLOW_PATH PROMCXX_COLD cell_page* shared_pages::make(std::uint32_t page_number) noexcept {
+  lock held{mutex_};
+  std::atomic<cell_page*>& slot = pages(page_number);
+  if (cell_page* page = slot.load(std::memory_order_relaxed)) return page;
+  auto* page = static_cast<cell_page*>(global_page_arena.allocate(sizeof(cell_page)));
+  if (page == nullptr || (listed_ && !global_page_lists.link(page_number, page))) out_of_memory();
+  slot.store(page, std::memory_order_release);
+  return page;
+}
+
+PROMCXX_SLOW_PATH slab* slab_pool::acquire() noexcept {
+  lock held{mutex_};
+  if (free_ != nullptr) {
+    slab* s = free_;
+    free_ = s->next_free;
+    s->next_free = nullptr;
+    return s;
+  }
+  auto* s = static_cast<slab*>(global_page_arena.allocate(sizeof(slab)));
+  if (s == nullptr) return nullptr;
+  for (auto& d : s->directories) d = &empty_directory;
+  s->next_in_all = all_.load(std::memory_order_relaxed);
+  all_.store(s, std::memory_order_release);  // under mutex_: one writer of the list head
+  return s;
+}
+
+PROMCXX_SLOW_PATH void slab_pool::release(slab* s) noexcept {
+  if (s == nullptr || s == &empty_slab) return;
+  lock held{mutex_};
+  s->next_free = free_;
+  free_ = s;
+}
+
+PROMCXX_SLOW_PATH slab_lease::~slab_lease() {
+  global_slabs.release(this_thread_slab);
+  this_thread_slab = &empty_slab;
+}
+
+PROMCXX_SLOW_PATH std::uint32_t cell_allocator::allocate(std::uint32_t count) noexcept {
+  if (count == 0) return 0;
+  lock held{mutex_};
+  for (auto it = free_ranges_.begin(); it != free_ranges_.end(); ++it) {
+    const std::uint32_t skip = misalignment(it->first, count);
+    if (it->count < skip + count) continue;
+    const std::uint32_t first = it->first + skip;
+    const range rest{first + count, it->count - skip - count};
+    if (skip > 0) it->count = skip;  // the gap before an aligned start stays free
+    else free_ranges_.erase(it);
+    if (rest.count > 0) keep_free(rest);
+    zero_cells(first, count);
+    return first;
+  }
+  const std::uint32_t skip = misalignment(next_, count);
+  if (std::uint64_t{skip} + count > max_cells - next_) return 0;
+  if (skip > 0) keep_free({next_, skip});
+  const std::uint32_t first = next_ + skip;
+  next_ = first + count;
+  return first;
+}
+
+PROMCXX_SLOW_PATH void cell_allocator::release(std::uint32_t first, std::uint32_t count) noexcept {
+  if (first == 0 || count == 0) return;
+  lock held{mutex_};
+  keep_free({first, count});
+}
+
+PROMCXX_SLOW_PATH void cell_allocator::keep_free(range r) noexcept {
+  PROMCXX_TRY {
+    free_ranges_.push_back(r);
+  } PROMCXX_CATCH_ALL {
+    // Out of memory while freeing: the range is lost for reuse, nothing else.
+  }
+}
+
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE cell_page* claim_own_page(std::uint32_t page_number) noexcept {
+  slab* s = this_thread_slab;
+  if (s == &empty_slab) {
+    // A write from a thread_local destructor after the lease ended takes a slab
+    // that is never returned; its values are still read, so nothing is lost.
+    static thread_local slab_lease lease;
+    s = global_slabs.acquire();
+    if (s == nullptr) return nullptr;
+    this_thread_slab = s;
+  }
+  page_directory*& directory = s->directories[page_number >> directory_shift];
+  if (directory == &empty_directory) {
+    auto* d = static_cast<page_directory*>(global_page_arena.allocate(sizeof(page_directory)));
+    if (d == nullptr) return nullptr;
+    directory = d;
+  }
+  cell_page*& page = directory->pages[page_number & (pages_per_directory - 1)];
+  if (page == nullptr) {
+    auto* p = static_cast<cell_page*>(global_page_arena.allocate(sizeof(cell_page)));
+    if (p == nullptr || !global_page_lists.link(page_number, p)) return nullptr;  // p is arena memory: not freed
+    page = p;
+  }
+  return page;
+}
+
+#endif // PROMCXX_DEFINE_SLOW_PATHS
 
 } // namespace promcxx::detail
 
