@@ -147,32 +147,7 @@ struct packed_key {
 
  private:
   /// Any values (pack() takes this path for values over 8 bytes): out of line, so the inlined lookup stays small.
-  PROMCXX_NOINLINE bool pack_any(std::span<const std::string_view> values) noexcept {
-    const std::size_t count = values.size();
-    std::size_t at = length_words(count);
-    if (at > capacity) return false;
-    std::uint64_t h = hash_seed;
-    for (std::size_t i = 0; i < count; ++i) {
-      const std::string_view v = values[i];
-      const std::size_t n = v.size();
-      if (at + (n + 7) / 8 > capacity) return false;
-      std::size_t off = 0;
-      for (; off + 8 < n; off += 8) {
-        const std::uint64_t w = load_le<8>(v.data() + off);
-        words[at++] = w;
-        h = hash_word(h, w);
-      }
-      const std::uint64_t last = word_of(v, off);
-      words[at] = last;
-      at += n != 0;
-      h = hash_last(h, last, n);
-      if (i % 2 == 0) words[i / 2] = n;
-      else words[i / 2] |= static_cast<std::uint64_t>(n) << 32;
-    }
-    size = at;
-    hash = hash_finish(h);
-    return true;
-  }
+  bool pack_any(std::span<const std::string_view> values) noexcept;
 };
 
 using word = std::atomic<std::uint64_t>;
@@ -380,16 +355,9 @@ class family_core {
   [[nodiscard]] std::size_t chunk_count() const noexcept { return (std::size_t{cap_} + 1 + chunk_size - 1) / chunk_size; }
 
   // Out of line: every labels(...) call site inlines find_or_create_n, and these are rare.
-  PROMCXX_NOINLINE series_record& wrong_count() {
-    PROMCXX_BAD_DATA(bad_data::label_value, "labels(...) takes exactly one value per declared label name");
-    return record(overflow_locked_entry());
-  }
+  series_record& wrong_count();
   /// Values too long for a packed_key.
-  PROMCXX_NOINLINE series_record& find_or_create_long(std::span<const std::string_view> values) {
-    const std::uint64_t hash = hash_label_values(values);
-    if (series_record* found = find_record(values, hash)) return *found;
-    return record(create(values, hash));
-  }
+  series_record& find_or_create_long(std::span<const std::string_view> values);
 
   /// The lock-free lookup: the live record with these packed values, or null
   /// (also when a racing change was seen: the caller then takes the locked path).
@@ -552,8 +520,49 @@ class family_core {
 
 
 #if PROMCXX_DEFINE_SLOW_PATHS
-// The slow paths: series creation and removal, index upkeep. Compiled once in
+
+// The slow paths: series creation and removal, index upkeep,
+// lookups of values too long for a packed key. Compiled once in
 // src/promcxx.cpp under PROMCXX_SEPARATE_COMPILATION (config.hpp).
+
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE bool packed_key::pack_any(std::span<const std::string_view> values) noexcept {
+  const std::size_t count = values.size();
+  std::size_t at = length_words(count);
+  if (at > capacity) return false;
+  std::uint64_t h = hash_seed;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string_view v = values[i];
+    const std::size_t n = v.size();
+    if (at + (n + 7) / 8 > capacity) return false;
+    std::size_t off = 0;
+    for (; off + 8 < n; off += 8) {
+      const std::uint64_t w = load_le<8>(v.data() + off);
+      words[at++] = w;
+      h = hash_word(h, w);
+    }
+    const std::uint64_t last = word_of(v, off);
+    words[at] = last;
+    at += n != 0;
+    h = hash_last(h, last, n);
+    if (i % 2 == 0) words[i / 2] = n;
+    else words[i / 2] |= static_cast<std::uint64_t>(n) << 32;
+  }
+  size = at;
+  hash = hash_finish(h);
+  return true;
+}
+
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE series_record& family_core::wrong_count() {
+  PROMCXX_BAD_DATA(bad_data::label_value, "labels(...) takes exactly one value per declared label name");
+  return record(overflow_locked_entry());
+}
+
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE series_record& family_core::find_or_create_long(
+    std::span<const std::string_view> values) {
+  const std::uint64_t hash = hash_label_values(values);
+  if (series_record* found = find_record(values, hash)) return *found;
+  return record(create(values, hash));
+}
 
 PROMCXX_SLOW_PATH owned_spec::owned_spec(const owned_spec& other)
     : name(other.name), help(other.help), unit(other.unit), labels(other.labels), bounds(other.bounds),
