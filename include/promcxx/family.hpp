@@ -133,19 +133,26 @@ struct packed_key {
       const std::string_view v = values[i];
       const std::size_t n = v.size();
       if (n > 8) [[unlikely]] return pack_any(values);
-      const std::uint64_t w = word_of(v, 0);
-      words[at] = w;
-      at += n != 0;
-      h = hash_last(h, w, n);
-      if (i % 2 == 0) words[i / 2] = n;
-      else words[i / 2] |= static_cast<std::uint64_t>(n) << 32;
+      h = put_last(i, at, h, word_of(v, 0), n);
     }
+    return finish(at, h);
+  }
+
+ private:
+  /// Stores value i's last (or only) word and its length; returns the hash so far.
+  [[gnu::always_inline]] std::uint64_t put_last(std::size_t i, std::size_t& at, std::uint64_t h, std::uint64_t w,
+                                                std::size_t n) noexcept {
+    words[at] = w;
+    at += n != 0;
+    if (i % 2 == 0) words[i / 2] = n;
+    else words[i / 2] |= static_cast<std::uint64_t>(n) << 32;
+    return hash_last(h, w, n);
+  }
+  [[gnu::always_inline]] bool finish(std::size_t at, std::uint64_t h) noexcept {
     size = at;
     hash = hash_finish(h);
     return true;
   }
-
- private:
   /// Any values (pack() takes this path for values over 8 bytes): out of line, so the inlined lookup stays small.
   bool pack_any(std::span<const std::string_view> values) noexcept;
 };
@@ -540,16 +547,9 @@ PROMCXX_SLOW_PATH PROMCXX_NOINLINE bool packed_key::pack_any(std::span<const std
       words[at++] = w;
       h = hash_word(h, w);
     }
-    const std::uint64_t last = word_of(v, off);
-    words[at] = last;
-    at += n != 0;
-    h = hash_last(h, last, n);
-    if (i % 2 == 0) words[i / 2] = n;
-    else words[i / 2] |= static_cast<std::uint64_t>(n) << 32;
+    h = put_last(i, at, h, word_of(v, off), n);
   }
-  size = at;
-  hash = hash_finish(h);
-  return true;
+  return finish(at, h);
 }
 
 PROMCXX_SLOW_PATH PROMCXX_NOINLINE series_record& family_core::wrong_count() {
