@@ -369,23 +369,34 @@ class family_core {
   /// The lock-free lookup: the live record with these packed values, or null
   /// (also when a racing change was seen: the caller then takes the locked path).
   [[gnu::always_inline]] series_record* find_packed(const packed_key& key, std::size_t lengths) const noexcept {
+    return probe(key.hash, [&](const series_record& r, std::uint32_t seq) { return same_words(r, key, lengths, seq); })
+        .record;
+  }
+
+  struct probe_hit {
+    series_record* record = nullptr;
+    std::uint32_t id = no_series;
+  };
+  /// Walks the index from `hash` to the live record that `same(record, seq)` accepts and that did not
+  /// change while it was compared (a sequence lock); none found: {nullptr, no_series}.
+  template <class Same>
+  [[gnu::always_inline]] probe_hit probe(std::uint64_t hash, Same&& same) const noexcept {
     const std::size_t mask = index_size_ - 1;
-    for (std::size_t pos = key.hash & mask, probes = 0; probes <= mask; pos = (pos + 1) & mask, ++probes) {
+    for (std::size_t pos = hash & mask, probes = 0; probes <= mask; pos = (pos + 1) & mask, ++probes) {
       const std::uint32_t entry = index_load(pos, std::memory_order_acquire);
-      if (entry == 0) return nullptr;
+      if (entry == 0) return {};
       if (entry == tombstone) continue;
       series_record& r = record(entry - 1);
       const std::uint32_t seq = r.seq.load(std::memory_order_acquire);
       if ((seq & 1U) != 0) continue;
-      const bool same = same_words(r, key, lengths, seq);
-      std::atomic_thread_fence(std::memory_order_acquire);
-      if (same && r.seq.load(std::memory_order_relaxed) == seq) return &r;
+      if (same(r, seq) && unchanged(r, seq)) return {&r, entry - 1};
     }
-    return nullptr;
+    return {};
   }
 
   /// Whether record `r` (read under sequence `seq`) holds exactly `key`.
-  [[gnu::always_inline]] static bool same_words(const series_record& r, const packed_key& key, std::size_t lengths, std::uint32_t seq) noexcept {
+  [[gnu::always_inline]] static bool same_words(const series_record& r, const packed_key& key, std::size_t lengths,
+                                                std::uint32_t seq) noexcept {
     const word* w = r.words.load(std::memory_order_acquire);
     if (w == nullptr) return key.size == 0;
     for (std::size_t i = 0; i < lengths; ++i)
@@ -404,35 +415,13 @@ class family_core {
 
   /// The lookup for label values too long for a packed_key: the same, streaming.
   series_record* find_record(std::span<const std::string_view> values, std::uint64_t hash) const noexcept {
-    const std::size_t mask = index_size_ - 1;
-    for (std::size_t pos = hash & mask, probes = 0; probes <= mask; pos = (pos + 1) & mask, ++probes) {
-      const std::uint32_t entry = index_load(pos, std::memory_order_acquire);
-      if (entry == 0) return nullptr;
-      if (entry == tombstone) continue;
-      series_record& r = record(entry - 1);
-      const std::uint32_t seq = r.seq.load(std::memory_order_acquire);
-      if ((seq & 1U) != 0) continue;
-      const bool same = same_values(r, values, seq);
-      std::atomic_thread_fence(std::memory_order_acquire);
-      if (same && r.seq.load(std::memory_order_relaxed) == seq) return &r;
-    }
-    return nullptr;
+    return probe_values(values, hash).record;
   }
-
   std::uint32_t find(std::span<const std::string_view> values, std::uint64_t hash) const noexcept {
-    const std::size_t mask = index_size_ - 1;
-    for (std::size_t pos = hash & mask, probes = 0; probes <= mask; pos = (pos + 1) & mask, ++probes) {
-      const std::uint32_t entry = index_load(pos, std::memory_order_acquire);
-      if (entry == 0) return no_series;
-      if (entry == tombstone) continue;
-      const series_record& r = record(entry - 1);
-      const std::uint32_t seq = r.seq.load(std::memory_order_acquire);
-      if ((seq & 1U) != 0) continue;
-      const bool same = same_values(r, values, seq);
-      std::atomic_thread_fence(std::memory_order_acquire);
-      if (same && r.seq.load(std::memory_order_relaxed) == seq) return entry - 1;
-    }
-    return no_series;
+    return probe_values(values, hash).id;
+  }
+  probe_hit probe_values(std::span<const std::string_view> values, std::uint64_t hash) const noexcept {
+    return probe(hash, [&](const series_record& r, std::uint32_t seq) { return same_values(r, values, seq); });
   }
 
   static bool same_values(const series_record& r, std::span<const std::string_view> values, std::uint32_t seq) noexcept {
