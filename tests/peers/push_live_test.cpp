@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -153,6 +154,11 @@ TEST_CASE("push: a real Pushgateway serves what was pushed, replaces and deletes
     other.push(reg);
     p.delete_group();
     m = gw.metrics();
+    // The Pushgateway answers DELETE with 202 Accepted and applies it a moment later: wait for it (5 s at most).
+    for (int tries = 0; tries < 50 && m.find("instance=\"db/1\"") != std::string::npos; ++tries) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      m = gw.metrics();
+    }
     CHECK(m.find("instance=\"db/1\"") == std::string::npos);
     CHECK(peers_test::value_of(m, "peers_backup_bytes{instance=\"db2\",job=\"backup\"}") == 1.5e9);
   }
