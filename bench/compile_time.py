@@ -13,7 +13,8 @@ Each promcxx case runs twice: header-only (the default) and compiled mode
 (-DPROMCXX_SEPARATE_COMPILATION: the slow paths live in src/promcxx.cpp, the
 `_compiled` cases). <fmt/format.h> as installed (Debian's libfmt-dev) is fmt's
 compiled-library mode too (no FMT_HEADER_ONLY: its bodies are in libfmt), so
-compiled mode against it compares like with like.
+compiled mode against it compares like with like; fmt's own header-only mode
+(-DFMT_HEADER_ONLY) is measured too, the like of promcxx header-only.
 """
 import argparse
 import json
@@ -30,6 +31,7 @@ COMPILED = ["-DPROMCXX_SEPARATE_COMPILATION=1"]
 CASES = [  # name, source, extra flags
     ("empty", "empty.cpp", []),
     ("fmt_format_h", "fmt_only.cpp", []),
+    ("fmt_format_h_header_only", "fmt_only.cpp", ["-DFMT_HEADER_ONLY"]),
     ("promcxx_core_15_metrics", "core_15_metrics.cpp", []),
     ("promcxx_core_115_metrics", "core_115_metrics.cpp", []),
     ("promcxx_hpp_15_metrics", "promcxx_15_metrics.cpp", []),

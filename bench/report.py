@@ -137,6 +137,9 @@ class Report:
             self.target("compile: marginal cost of a metric (115 vs 15 metrics, CPU)",
                         (cpu["promcxx_core_115_metrics"] - cpu["promcxx_core_15_metrics"]) * 1000 / 100, "<=", 10,
                         unit=" ms")
+        if cpu.get("promcxx_core_15_metrics") and cpu.get("fmt_format_h_header_only"):
+            self.target("compile: core.hpp + 15 metrics / <fmt/format.h> header-only (FMT_HEADER_ONLY) (CPU)",
+                        cpu["promcxx_core_15_metrics"] / cpu["fmt_format_h_header_only"], None, 0)
         # Compiled mode (PROMCXX_SEPARATE_COMPILATION), like the installed fmt's own compiled-library mode.
         if cpu.get("promcxx_core_15_metrics_compiled") and cpu.get("fmt_format_h"):
             self.target("compile, compiled mode: core.hpp + 15 metrics / <fmt/format.h> alone (CPU)",
@@ -355,6 +358,7 @@ class Report:
             md.append("|---|---|---|---|")
             fmt_cpu = self.compile["cases"].get("fmt_format_h", {}).get("cpu_seconds")
             labels = {"empty": "empty", "fmt_format_h": "`#include <fmt/format.h>`",
+                      "fmt_format_h_header_only": "`#include <fmt/format.h>` with `FMT_HEADER_ONLY`",
                       "promcxx_core_15_metrics": "`<promcxx/core.hpp>` + 15 metrics",
                       "promcxx_core_115_metrics": "`<promcxx/core.hpp>` + 115 metrics",
                       "promcxx_hpp_15_metrics": "`<promcxx.hpp>` + 15 metrics",

@@ -118,12 +118,13 @@ struct linear_buckets : detail::bucket_layout_tag {
   static_assert(Start.error == bound_error::none && Width.error == bound_error::none,
                 "promcxx::linear_buckets: start and width must be finite decimal numbers");
   static_assert(Width.value() > 0, "promcxx::linear_buckets: width must be positive");
-  static constexpr std::array<double, Count> bounds = [] {
+  static constexpr std::array<double, Count> make_bounds() noexcept {
     std::array<double, Count> result{};
     double next = Start.value();
     for (auto& b : result) { b = next; next += Width.value(); }
     return result;
-  }();
+  }
+  static constexpr std::array<double, Count> bounds = make_bounds();
 };
 
 /// `Count` bounds `Start, Start * Factor, ...` (the Go client's ExponentialBuckets).
@@ -134,12 +135,13 @@ struct exponential_buckets : detail::bucket_layout_tag {
                 "promcxx::exponential_buckets: start and factor must be finite decimal numbers");
   static_assert(Start.value() > 0, "promcxx::exponential_buckets: start must be positive");
   static_assert(Factor.value() > 1, "promcxx::exponential_buckets: factor must be greater than 1");
-  static constexpr std::array<double, Count> bounds = [] {
+  static constexpr std::array<double, Count> make_bounds() noexcept {
     std::array<double, Count> result{};
     double next = Start.value();
     for (auto& b : result) { b = next; next *= Factor.value(); }
     return result;
-  }();
+  }
+  static constexpr std::array<double, Count> bounds = make_bounds();
 };
 
 /// The Go client's DefBuckets, tuned for request latencies in seconds.

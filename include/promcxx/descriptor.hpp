@@ -22,40 +22,83 @@
 
 namespace promcxx::detail {
 
+// Helpers per option type rather than lambdas per descriptor: a lambda is a new
+// closure type in every metric that instantiates it, a function template is shared
+// by every metric with the same option (compile time, issue 11).
+
+template <class Option>
+constexpr void take_values_for(std::string_view label, std::span<const std::string_view>& out) noexcept {
+  if constexpr (is_kind<Option, label_values_option>()) {
+    if (Option::label == label) out = Option::values;
+  }
+}
+
+/// The label_values<...> list of `label` (the last one given), or an empty span.
 template <class... Options>
 constexpr std::span<const std::string_view> values_for(std::string_view label) noexcept {
   std::span<const std::string_view> out{};
-  (
-      [&] {
-        if constexpr (is_kind<Options, label_values_option>()) {
-          if (Options::label == label) out = Options::values;
-        }
-      }(),
-      ...);
+  (take_values_for<Options>(label, out), ...);
   return out;
+}
+
+template <class Option>
+constexpr bool label_values_name_ok([[maybe_unused]] std::span<const std::string_view> names) noexcept {
+  if constexpr (is_kind<Option, label_values_option>()) return contains(names, Option::label);
+  else return true;
 }
 
 template <class... Options>
 constexpr bool label_values_name_declared([[maybe_unused]] std::span<const std::string_view> names) noexcept {
-  bool ok = true;
-  (
-      [&] {
-        if constexpr (is_kind<Options, label_values_option>()) ok = ok && contains(names, Options::label);
-      }(),
-      ...);
-  return ok;
+  return (label_values_name_ok<Options>(names) && ...);
+}
+
+template <class Option>
+constexpr bool label_values_distinct_in() noexcept {
+  if constexpr (is_kind<Option, label_values_option>()) return all_distinct(Option::values);
+  else return true;
 }
 
 template <class... Options>
 constexpr bool label_values_distinct() noexcept {
-  bool ok = true;
-  (
-      [&] {
-        if constexpr (is_kind<Options, label_values_option>()) ok = ok && all_distinct(Options::values);
-      }(),
-      ...);
-  return ok;
+  return (label_values_distinct_in<Options>() && ...);
 }
+
+/// Label value combinations of a metric whose labels all have label_values<...>.
+template <bool AllKnown, class... Options>
+constexpr std::size_t known_combinations_of([[maybe_unused]] std::span<const std::string_view> names) noexcept {
+  if constexpr (!AllKnown) {
+    return 0;
+  } else {
+    std::size_t product = 1;
+    for (const auto n : names) product *= values_for<Options...>(n).size();
+    return product;
+  }
+}
+
+template <class>
+inline constexpr bool rule_broken = false;
+
+/// Stops compilation with the message of rule `R`, and is instantiated only for a
+/// broken rule: a static_assert per rule cost every metric about a millisecond of
+/// compile time (issue 11).
+template <rule R, class Descriptor>
+struct rule_check;
+struct rules_hold {
+  static constexpr bool checked = true;
+};
+#define PROMCXX_RULE_CHECK(id, message)              \
+  template <class Descriptor>                        \
+  struct rule_check<rule::id, Descriptor> {          \
+    static_assert(rule_broken<Descriptor>, message); \
+    static constexpr bool checked = true;            \
+  };
+PROMCXX_FAMILY_RULES(PROMCXX_RULE_CHECK)
+#undef PROMCXX_RULE_CHECK
+
+/// What `unit_name` is without a unit<...> option.
+struct no_unit {
+  static constexpr std::string_view value{};
+};
 
 template <class... Options>
 inline constexpr bool wants_exemplars = count_kind<exemplars_option, Options...> > 0;
@@ -92,11 +135,7 @@ struct descriptor {
   static constexpr std::size_t label_count = label_list::size;
   static constexpr auto label_names = label_list::names;
   static constexpr std::size_t cap = pick_option<max_series_option, max_series<default_max_series>, Options...>::type::value;
-  static constexpr std::string_view unit_name = [] {
-    using u = typename pick_option<unit_option, void, Options...>::type;
-    if constexpr (std::is_void_v<u>) return std::string_view{};
-    else return u::value;
-  }();
+  static constexpr std::string_view unit_name = pick_option<unit_option, no_unit, Options...>::type::value;
   static constexpr bool exemplars = wants_exemplars<Options...>;
 
   static constexpr family_spec spec{
@@ -109,11 +148,10 @@ struct descriptor {
       std::span<const std::string_view>{state_list::values},
       cap};
 
-  // The family rules, shared with runtime families and collect_sink.
+  // The family rules, shared with runtime families and collect_sink; a broken one
+  // stops compilation with its own message (rule_check).
   static constexpr rule broken_rule = first_broken_rule(spec);
-#define PROMCXX_CHECK_RULE(id, message) static_assert(broken_rule != rule::id, message);
-  PROMCXX_FAMILY_RULES(PROMCXX_CHECK_RULE)
-#undef PROMCXX_CHECK_RULE
+  static_assert(std::conditional_t<broken_rule == rule::none, rules_hold, rule_check<broken_rule, descriptor>>::checked);
 
   static_assert(label_values_name_declared<Options...>(label_list::names),
                 "promcxx::label_values: names a label the metric does not declare");
@@ -121,21 +159,19 @@ struct descriptor {
 
   static constexpr std::size_t known_label_count = count_kind<label_values_option, Options...>;
   static constexpr bool all_known = label_count > 0 && known_label_count == label_count;
-  static constexpr std::size_t known_combinations = [] {
-    if constexpr (!all_known) {
-      return std::size_t{0};
-    } else {
-      std::size_t product = 1;
-      for (const auto n : label_names) product *= values_for<Options...>(n).size();
-      return product;
-    }
-  }();
+  static constexpr std::size_t known_combinations = known_combinations_of<all_known, Options...>(label_names);
   static_assert(known_label_count == 0 || all_known,
                 "promcxx::label_values: list the values of every label of the metric, or of none");
   static_assert(known_combinations <= cap, "promcxx::label_values: the known label combinations exceed max_series");
 
   static constexpr std::span<const std::string_view> known_values(std::size_t label) noexcept {
     return values_for<Options...>(label_names[label]);
+  }
+  /// The label_values<...> list of every label, in label order (all_known only).
+  static constexpr std::array<std::span<const std::string_view>, label_count> known_value_lists() noexcept {
+    std::array<std::span<const std::string_view>, label_count> lists{};
+    for (std::size_t i = 0; i < label_count; ++i) lists[i] = known_values(i);
+    return lists;
   }
 
   /// Slot of the known combination (Values...), or the position of the first

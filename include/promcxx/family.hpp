@@ -241,10 +241,9 @@ class family_core {
 
   /// The series with these label values (one per label), created on first use.
   /// Never fails: past the cap, or for invalid UTF-8, the overflow series.
-  /// Always inlined, and one lookup per usual label count: with the count
-  /// fixed, packing the key is straight-line code (an outlined lookup over any
-  /// count measured ~25% slower). A count known at the call site keeps one case;
-  /// runtime families' labels(), which a compiler may outline, keep all.
+  /// One lookup per usual label count: with the count fixed, packing the key is
+  /// straight-line code (one lookup over any count measured ~25% slower). A count
+  /// known at the call site calls one of them; runtime families' labels() keep all.
   [[gnu::always_inline]] series_record& find_or_create(std::span<const std::string_view> values) {
     switch (values.size()) {
       case 1: return find_or_create_n<1>(values);
@@ -255,17 +254,15 @@ class family_core {
     }
   }
 
-  /// find_or_create for `Count` values (0: any count); compile-time front ends call it
-  /// with their label count, so each call site compiles one lookup, not one per count.
+  /// find_or_create for `Count` values (0: any count, 1 to max_fixed_count: exactly
+  /// that many); compile-time front ends call it with their label count. Out of line,
+  /// and in compiled mode compiled only in the library: at -O2 each count's lookup
+  /// took a TU ~10 ms per labels(...) call site when inlined, and the call costs no
+  /// measurable time next to the lookup (label_lookup bench, A/B).
   template <std::size_t Count>
-  [[gnu::always_inline]] series_record& find_or_create_n(std::span<const std::string_view> values) {
-    const std::size_t count = Count != 0 ? Count : values.size();
-    if (count != spec_.label_names.size()) [[unlikely]] return wrong_count();
-    packed_key key;
-    if (!key.pack(values.first(count))) [[unlikely]] return find_or_create_long(values);
-    if (series_record* found = find_packed(key, length_words(count))) [[likely]] return *found;
-    return record(create(values, key.hash));
-  }
+  PROMCXX_NOINLINE series_record& find_or_create_n(std::span<const std::string_view> values);
+  /// Label counts with a lookup of their own; more labels take find_or_create_n<0>.
+  static constexpr std::size_t max_fixed_count = 4;
 
   /// The one series of an unlabelled family.
   [[nodiscard]] std::uint32_t single() const noexcept { return single_; }
@@ -361,7 +358,7 @@ class family_core {
   }
   [[nodiscard]] std::size_t chunk_count() const noexcept { return (std::size_t{cap_} + 1 + chunk_size - 1) / chunk_size; }
 
-  // Out of line: every labels(...) call site inlines find_or_create_n, and these are rare.
+  // Out of line: find_or_create_n inlines the common path only, and these are rare.
   series_record& wrong_count();
   /// Values too long for a packed_key.
   series_record& find_or_create_long(std::span<const std::string_view> values);
@@ -516,6 +513,17 @@ class family_core {
 
 
 #if PROMCXX_DEFINE_SLOW_PATHS
+
+// The lookup of label values (src/promcxx.cpp instantiates Count 0 to max_fixed_count).
+template <std::size_t Count>
+series_record& family_core::find_or_create_n(std::span<const std::string_view> values) {
+  const std::size_t count = Count != 0 ? Count : values.size();
+  if (count != spec_.label_names.size()) [[unlikely]] return wrong_count();
+  packed_key key;
+  if (!key.pack(values.first(count))) [[unlikely]] return find_or_create_long(values);
+  if (series_record* found = find_packed(key, length_words(count))) [[likely]] return *found;
+  return record(create(values, key.hash));
+}
 
 // The slow paths: series creation and removal, index upkeep,
 // lookups of values too long for a packed key. Compiled once in

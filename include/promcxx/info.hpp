@@ -24,16 +24,21 @@ namespace promcxx {
 /// the previous values (it allocates: meant for start-up and rare changes).
 /// Without labels it is always exposed.
 template <fixed_string Name, fixed_string Help, class... Options>
-class info final : public detail::family_front<detail::descriptor<metric_type::info, Name, Help, Options...>> {
-  using base = detail::family_front<detail::descriptor<metric_type::info, Name, Help, Options...>>;
+class info final : public detail::front_of<detail::descriptor<metric_type::info, Name, Help, Options...>> {
+ public:
+  using descriptor_type = detail::descriptor<metric_type::info, Name, Help, Options...>;
+
+ private:
+  using base = detail::front_of<descriptor_type>;
+  static constexpr const detail::front_description& description = detail::front_description_of<descriptor_type>;
 
  public:
   static constexpr metric_type type = metric_type::info;
   static constexpr std::size_t label_count = base::label_count;
 
-  info() : base(&default_registry()) {}
-  explicit info(registry& r) : base(&r) {}
-  explicit info(unregistered_t) : base(nullptr) {}
+  info() : base(description, &default_registry()) {}
+  explicit info(registry& r) : base(description, &r) {}
+  explicit info(unregistered_t) : base(description, nullptr) {}
 
   /// Replaces the label values (one per declared label, in order) in one step:
   /// a scrape sees the old set or the new one. Invalid UTF-8 breaks the

@@ -24,18 +24,23 @@ namespace promcxx {
 /// `states<...>` (required, 1 to 64 states), `labels<...>`, `label_values<...>`,
 /// `max_series<N>`. Series start with every state 0.
 template <fixed_string Name, fixed_string Help, class... Options>
-class stateset final : public detail::family_front<detail::descriptor<metric_type::stateset, Name, Help, Options...>> {
-  using base = detail::family_front<detail::descriptor<metric_type::stateset, Name, Help, Options...>>;
+class stateset final : public detail::front_of<detail::descriptor<metric_type::stateset, Name, Help, Options...>> {
+ public:
+  using descriptor_type = detail::descriptor<metric_type::stateset, Name, Help, Options...>;
+
+ private:
+  using base = detail::front_of<descriptor_type>;
+  static constexpr const detail::front_description& description = detail::front_description_of<descriptor_type>;
 
  public:
   static constexpr metric_type type = metric_type::stateset;
-  using state_list = typename base::descriptor_type::state_list;
+  using state_list = typename descriptor_type::state_list;
   using handle = stateset_handle<state_list>;
   using handle_type = handle;
 
-  stateset() : stateset(&default_registry()) {}
-  explicit stateset(registry& r) : stateset(&r) {}
-  explicit stateset(unregistered_t) : stateset(static_cast<registry*>(nullptr)) {}
+  stateset() : base(description, &default_registry()) {}
+  explicit stateset(registry& r) : base(description, &r) {}
+  explicit stateset(unregistered_t) : base(description, nullptr) {}
 
   template <class... Values>
     requires(std::is_convertible_v<const Values&, std::string_view> && ...)
@@ -44,7 +49,7 @@ class stateset final : public detail::family_front<detail::descriptor<metric_typ
   }
   template <fixed_string... Values>
   [[nodiscard]] handle with() noexcept {
-    return handle_of(this->known(base::template known_series<Values...>()), detail::series_ref{});  // permanent
+    return handle_of(this->known(detail::known_series<descriptor_type, Values...>()), detail::series_ref{});  // permanent
   }
 
   template <fixed_string State>
@@ -62,11 +67,10 @@ class stateset final : public detail::family_front<detail::descriptor<metric_typ
   }
 
  private:
-  explicit stateset(registry* r) : base(r) {}
   handle self() noexcept {
     static_assert(base::label_count == 0,
                   "promcxx::stateset: a labelled stateset is updated through labels(...) or with<...>()");
-    return handle_of(this->core_.record(this->core_.single()));
+    return handle_of(*this->single_);
   }
   static handle handle_of(detail::series_record& r) noexcept { return handle_of(r, detail::family_core::ref_of(r)); }
   static handle handle_of(detail::series_record& r, detail::series_ref ref) noexcept { return handle{&r.bits, ref}; }

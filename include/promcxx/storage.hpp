@@ -423,7 +423,9 @@ class fractional_cells {
  public:
   constexpr fractional_cells() noexcept = default;
 
-  void add(std::uint32_t index, double delta) noexcept { atomic_add(pages_.at(index), delta); }
+  /// Out of line: a CAS on a shared cell either way, and inlined it was most of the
+  /// code an `inc(double)` call site compiles.
+  void add(std::uint32_t index, double delta) noexcept;
   [[nodiscard]] double read(std::uint32_t index) const noexcept {
     const cell* c = pages_.find(index);
     return c == nullptr ? 0.0 : std::bit_cast<double>(c->load(std::memory_order_relaxed));
@@ -522,6 +524,10 @@ PROMCXX_SLOW_PATH bool page_lists::link(std::uint32_t page_number, cell_page* pa
   do page->next_same_number = old;
   while (!head.compare_exchange_weak(old, page, std::memory_order_release, std::memory_order_relaxed));
   return true;
+}
+
+PROMCXX_SLOW_PATH PROMCXX_NOINLINE void fractional_cells::add(std::uint32_t index, double delta) noexcept {
+  atomic_add(pages_.at(index), delta);
 }
 
 PROMCXX_SLOW_PATH PROMCXX_COLD cell_page* shared_pages::make(std::uint32_t page_number) noexcept {

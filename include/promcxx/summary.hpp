@@ -22,17 +22,22 @@ namespace promcxx {
 /// Count and sum of observations (no quantiles). Options: `labels<...>`
 /// (never `quantile`), `label_values<...>`, `max_series<N>`, `unit<...>`.
 template <fixed_string Name, fixed_string Help, class... Options>
-class summary final : public detail::family_front<detail::descriptor<metric_type::summary, Name, Help, Options...>> {
-  using base = detail::family_front<detail::descriptor<metric_type::summary, Name, Help, Options...>>;
+class summary final : public detail::front_of<detail::descriptor<metric_type::summary, Name, Help, Options...>> {
+ public:
+  using descriptor_type = detail::descriptor<metric_type::summary, Name, Help, Options...>;
+
+ private:
+  using base = detail::front_of<descriptor_type>;
+  static constexpr const detail::front_description& description = detail::front_description_of<descriptor_type>;
 
  public:
   static constexpr metric_type type = metric_type::summary;
   using handle = summary_handle;
   using handle_type = handle;
 
-  summary() : summary(&default_registry()) {}
-  explicit summary(registry& r) : summary(&r) {}
-  explicit summary(unregistered_t) : summary(static_cast<registry*>(nullptr)) {}
+  summary() : base(description, &default_registry()) {}
+  explicit summary(registry& r) : base(description, &r) {}
+  explicit summary(unregistered_t) : base(description, nullptr) {}
 
   template <class... Values>
     requires(std::is_convertible_v<const Values&, std::string_view> && ...)
@@ -41,7 +46,7 @@ class summary final : public detail::family_front<detail::descriptor<metric_type
   }
   template <fixed_string... Values>
   [[nodiscard]] handle with() noexcept {
-    return handle_of(this->known(base::template known_series<Values...>()), detail::series_ref{});  // permanent
+    return handle_of(this->known(detail::known_series<descriptor_type, Values...>()), detail::series_ref{});  // permanent
   }
 
   void observe(double v) { self().observe(v); }
@@ -49,11 +54,10 @@ class summary final : public detail::family_front<detail::descriptor<metric_type
   [[nodiscard]] double sum() const noexcept { return const_cast<summary*>(this)->self().sum(); }
 
  private:
-  explicit summary(registry* r) : base(r) {}
   summary_handle self() noexcept {
     static_assert(base::label_count == 0,
                   "promcxx::summary: a labelled summary is updated through labels(...) or with<...>()");
-    return handle_of(this->core_.record(this->core_.single()));
+    return handle_of(*this->single_);
   }
   static handle handle_of(const detail::series_record& r) noexcept { return handle_of(r, detail::family_core::ref_of(r)); }
   static handle handle_of(const detail::series_record& r, detail::series_ref ref) noexcept {
