@@ -58,16 +58,23 @@
 /// unit that declares a metric. The hot path stays inline either way.
 /// PROMCXX_DEFINE_SLOW_PATHS is 1 where those bodies are compiled (header-only, or
 /// the library's own source), PROMCXX_SLOW_PATH marks their definitions.
+/// PROMCXX_GLOBAL declares the process-wide objects that have a destructor (the
+/// default registry, the cell allocator): inline variables header-only, defined in
+/// the library in compiled mode, where every translation unit would otherwise
+/// compile their guarded destruction.
 #if defined(PROMCXX_SEPARATE_COMPILATION)
 #  define PROMCXX_SLOW_PATH
 #  if defined(PROMCXX_COMPILING_LIBRARY)
 #    define PROMCXX_DEFINE_SLOW_PATHS 1
+#    define PROMCXX_GLOBAL constinit
 #  else
 #    define PROMCXX_DEFINE_SLOW_PATHS 0
+#    define PROMCXX_GLOBAL extern constinit
 #  endif
 #else
 #  define PROMCXX_SLOW_PATH inline
 #  define PROMCXX_DEFINE_SLOW_PATHS 1
+#  define PROMCXX_GLOBAL inline constinit
 #endif
 
 #if defined(__GNUC__) || defined(__clang__)

@@ -296,7 +296,7 @@ class registry {
   mutable std::atomic<std::uint64_t> collect_errors_{0};
 };
 
-inline constinit registry default_registry_instance;
+PROMCXX_GLOBAL registry default_registry_instance;
 
 /// The registry metrics join when declared without one.
 inline registry& default_registry() noexcept { return default_registry_instance; }

@@ -502,7 +502,7 @@ class cell_allocator {
   std::vector<range> free_ranges_;
 };
 
-inline constinit cell_allocator global_cells;
+PROMCXX_GLOBAL cell_allocator global_cells;
 
 #if PROMCXX_DEFINE_SLOW_PATHS
 // Allocation slow paths (new pages, slabs, cell ranges): compiled once in
